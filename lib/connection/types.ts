@@ -1,0 +1,40 @@
+import type { Cmd } from '../model/command.js';
+import type { Payload } from '../secret.js';
+
+/** How to become another user on the host. */
+export interface Become {
+  user: string;
+  method: 'sudo' | 'su' | 'runuser';
+}
+
+/** Options of one remote command. */
+export interface ExecOptions {
+  /** stdin; may carry secrets, revealed only here */
+  stdin?: Payload | string | Buffer;
+  /** run as this user (undefined or same user: no wrapping) */
+  become?: Become;
+  /** enforced on the remote side with `timeout -k` */
+  timeoutSec?: number;
+  /** working directory on the host (default: / so any become user can read it) */
+  cwd?: string;
+}
+
+/** Exit code and output of one remote command. Output is already redacted of known secrets. */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A transport to one host. `exec` never throws for a non-zero exit; it throws ConnectError when unreachable. */
+export interface Connection {
+  readonly host: string;
+  /** The user commands run as before become. */
+  readonly user: string | undefined;
+  /** Opens the transport (e.g. the ssh ControlMaster); idempotent. Throws ConnectError. */
+  open(): Promise<void>;
+  exec(cmd: Cmd, opts?: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+  /** Hook called with the display form of every command (secrets masked), for `-v`. */
+  onCommand?: (display: string) => void;
+}

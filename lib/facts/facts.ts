@@ -1,0 +1,63 @@
+import type { ExecOptions, ExecResult } from '../connection/types.js';
+import { CommandError } from '../errors.js';
+import type { Cmd } from '../model/command.js';
+import { type FileState, fileProbe, parseFileProbe } from './file.js';
+
+/** Runs a read-only command on the host as the task's user. Given by the engine; tasks never get exec. */
+export type Prober = (
+  cmd: Cmd,
+  opts?: Omit<ExecOptions, 'become'> & { user?: string },
+) => Promise<ExecResult>;
+
+/**
+ * What one host run knows: a cache of probes (once per host per run) and, in check mode, the overlay of
+ * planned file writes, so a later task plans against the predicted content.
+ */
+export class HostMemory {
+  readonly cache = new Map<string, Promise<unknown>>();
+  readonly overlay = new Map<string, FileState>();
+
+  /** Forgets cached facts whose key starts with a prefix (all when omitted). */
+  forget(prefix = ''): void {
+    for (const k of this.cache.keys()) if (k.startsWith(prefix)) this.cache.delete(k);
+  }
+}
+
+/** The read-only view of a host that a task's plan() gets. */
+export class Facts {
+  constructor(
+    readonly host: string,
+    private readonly probe: Prober,
+    readonly memory: HostMemory,
+  ) {}
+
+  /** Runs a read-only probe; a non-zero exit is returned, not thrown. */
+  run(cmd: Cmd, opts?: Parameters<Prober>[1]): Promise<ExecResult> {
+    return this.probe(cmd, opts);
+  }
+
+  /** Runs a read-only probe and returns stdout; throws CommandError on a non-zero exit. */
+  async read(cmd: Cmd, opts?: Parameters<Prober>[1]): Promise<string> {
+    const r = await this.probe(cmd, opts);
+    if (r.code !== 0) throw new CommandError(this.host, cmd.sh, r.code, r.stderr);
+    return r.stdout;
+  }
+
+  /** Caches a fact for the rest of the run (until {@link HostMemory.forget}). */
+  memo<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let p = this.memory.cache.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = fn();
+      this.memory.cache.set(key, p);
+      p.catch(() => this.memory.cache.delete(key));
+    }
+    return p;
+  }
+
+  /** A file's state, as planned writes of this run predict it in check mode. */
+  async file(path: string, opts?: { user?: string }): Promise<FileState> {
+    const predicted = this.memory.overlay.get(path);
+    if (predicted) return predicted;
+    return parseFileProbe(path, await this.read(fileProbe(path), opts));
+  }
+}

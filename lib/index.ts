@@ -1,0 +1,2 @@
+export * from './errors.js';
+export { Payload, payload, Secret } from './secret.js';

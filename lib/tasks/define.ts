@@ -1,0 +1,83 @@
+import type { SchemaObject } from 'ajv';
+import type { Facts } from '../facts/facts.js';
+import type { Action } from '../model/actions.js';
+import type { TaskResult } from '../model/results.js';
+
+/** What plan() sees of a host: variables and read-only facts. There is no exec here, by design. */
+export interface PlanContext {
+  readonly host: string;
+  /** all variables of this host for this task (inventory, play, facts, registered, -e) */
+  readonly vars: Readonly<Record<string, unknown>>;
+  readonly check: boolean;
+  readonly facts: Facts;
+  /** the user the task runs as on the host (after become), if known */
+  readonly user: string | undefined;
+  /** reads facts of another inventory host (e.g. the primary of a standby); same rules as `facts` */
+  factsOf(host: string): Facts;
+  /** reports progress of a long step */
+  progress(message: string): void;
+}
+
+/** The result of planning: empty actions mean `ok`. */
+export interface Plan {
+  actions: Action[];
+  /** why nothing needs doing (shown with -v), or a note on what will be done */
+  reason?: string;
+  /** values for register: and later tasks */
+  data?: Record<string, unknown>;
+  restartRequired?: boolean;
+  reloadRequired?: boolean;
+  /**
+   * Runs after the actions were applied in a real run (never in check mode): checks the outcome and may add
+   * data, e.g. reading pg_hba_file_rules after a reload. Throws ApplyError when the outcome is wrong.
+   */
+  verify?: (ctx: PlanContext) => Promise<Record<string, unknown> | undefined>;
+  /** facts that applying invalidates (HostMemory key prefixes) */
+  invalidates?: string[];
+}
+
+/** Whatever can run a task directly from a script: made by `connect()`. */
+export interface Target {
+  runTask<A>(task: Task<A>, args: A, opts?: { check?: boolean }): Promise<TaskResult>;
+}
+
+/** The definition of a task: one schema, one pure planner. */
+export interface TaskDef<A> {
+  /** camelCase: the YAML key and the export */
+  name: string;
+  /** one line for --help and docs */
+  description: string;
+  /** ajv JSON schema for the arguments (after templating) */
+  schema: SchemaObject;
+  /** argument names whose values are secrets */
+  secretArgs?: readonly string[];
+  plan(ctx: PlanContext, args: A): Promise<Plan>;
+}
+
+/** A task: callable on a Target (validate → plan → apply), with its schema and planner exposed. */
+export interface Task<A> {
+  (target: Target, args: A, opts?: { check?: boolean }): Promise<TaskResult>;
+  readonly taskName: string;
+  readonly description: string;
+  readonly schema: SchemaObject;
+  readonly secretArgs: readonly string[];
+  plan(ctx: PlanContext, args: A): Promise<Plan>;
+}
+
+/** Turns a definition into a {@link Task}. */
+export function defineTask<A>(def: TaskDef<A>): Task<A> {
+  const task = ((target: Target, args: A, opts?: { check?: boolean }) =>
+    target.runTask(task, args, opts)) as Task<A> & { taskName: string };
+  Object.defineProperties(task, {
+    taskName: { value: def.name, enumerable: true },
+    description: { value: def.description, enumerable: true },
+    schema: { value: def.schema, enumerable: true },
+    secretArgs: { value: def.secretArgs ?? [], enumerable: true },
+    plan: { value: (ctx: PlanContext, args: A) => def.plan(ctx, args), enumerable: true },
+  });
+  return task;
+}
+
+/** Any task, for registries. */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds tasks of every argument type
+export type AnyTask = Task<any>;
