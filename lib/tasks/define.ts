@@ -12,6 +12,8 @@ export interface PlanContext {
   readonly facts: Facts;
   /** the user the task runs as on the host (after become), if known */
   readonly user: string | undefined;
+  /** controller-side directories to look up `src` files in: the role's dir first, then the playbook's */
+  readonly baseDirs: readonly string[];
   /** reads facts of another inventory host (e.g. the primary of a standby); same rules as `facts` */
   factsOf(host: string): Facts;
   /** reports progress of a long step */
