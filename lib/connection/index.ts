@@ -1,0 +1,79 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InternalError } from '../errors.js';
+import { LocalConnection } from './local.js';
+import { SshConnection } from './ssh.js';
+import { hostSsh, renderSshConfig, writeSshConfig } from './ssh-config.js';
+import type { Connection } from './types.js';
+import { connectionKind, strVar } from './vars.js';
+
+export { buildScript, displayCommand, wrapBecome } from './become.js';
+export { LocalConnection } from './local.js';
+export { SshConnection } from './ssh.js';
+export type { Become, Connection, ExecOptions, ExecResult } from './types.js';
+export { becomeFromVars, type TaskBecome } from './vars.js';
+
+/** A host as the engine hands it over; `implicit` marks Ansible's implicit localhost (local by default). */
+export interface ConnHost {
+  name: string;
+  vars: Record<string, unknown>;
+  implicit?: boolean;
+}
+
+/** The run's connections, by inventory name. */
+export interface Connections {
+  /** The connection of an inventory host; InternalError for a host not given to createConnections. */
+  get(name: string): Connection;
+  /** Closes every master and removes the private directory (sockets and ssh config). */
+  closeAll(): Promise<void>;
+  /** The per-run ssh config, for `ssh -F <file> <host>` by hand; undefined when no host uses ssh. */
+  readonly sshConfigFile: string | undefined;
+}
+
+/**
+ * One connection per host: local or ssh from `ansible_connection` (default ssh, even for 127.0.0.1, as
+ * Ansible does). Writes the per-run ssh config once into a private 0700 directory, which also holds one
+ * ControlMaster socket per inventory host. Opens nothing: the first exec (or `open()`) opens a master.
+ */
+export async function createConnections(
+  hosts: ConnHost[],
+  opts: { verbose?: (host: string, display: string) => void } = {},
+): Promise<Connections> {
+  const kinds = hosts.map((h) => connectionKind(h.name, h.vars, h.implicit));
+  const anySsh = kinds.includes('ssh');
+  const dir = anySsh ? await mkdtemp(join(tmpdir(), 'rpb-')) : undefined; // mkdtemp makes it 0700
+  const ssh = hosts.map((h) => hostSsh(h.vars));
+  const configFile = dir ? join(dir, 'ssh_config') : undefined;
+  if (configFile)
+    await writeSshConfig(configFile, renderSshConfig(hosts.map((h, i) => ({ name: h.name, ssh: ssh[i]! }))));
+  const conns = new Map<string, Connection>();
+  hosts.forEach((h, i) => {
+    const c: Connection =
+      kinds[i] === 'local'
+        ? new LocalConnection(h.name)
+        : new SshConnection({
+            host: h.name,
+            user: strVar(h.vars, 'ansible_user') ?? strVar(h.vars, 'ansible_ssh_user'),
+            configFile,
+            // short, per inventory host: a Unix socket path must stay under ~100 bytes
+            controlPath: join(dir as string, `cm-${i}`),
+            flags: ssh[i]!.flags,
+          });
+    const verbose = opts.verbose;
+    if (verbose) c.onCommand = (d) => verbose(h.name, d);
+    conns.set(h.name, c);
+  });
+  return {
+    sshConfigFile: configFile,
+    get(name) {
+      const c = conns.get(name);
+      if (!c) throw new InternalError(`no connection for host ${name}`);
+      return c;
+    },
+    async closeAll() {
+      await Promise.all([...conns.values()].map((c) => c.close()));
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { type Payload, redact, reveal } from '../secret.js';
+
+/** Raw result of a local process, before redaction. */
+export interface RawResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The bytes to put on stdin; the only place a Secret inside a Payload becomes plain. */
+export function stdinBytes(stdin: Payload | string | Buffer | undefined): Buffer {
+  if (stdin === undefined) return Buffer.alloc(0);
+  return Buffer.isBuffer(stdin) ? stdin : Buffer.from(reveal(stdin));
+}
+
+/** Exit code as a shell reports it: 128+N for a signal. */
+function exitCode(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+}
+
+/**
+ * Runs argv with stdin, collecting output. `backstopSec` kills the process locally only if the host-side
+ * `timeout` failed to; stdin is always closed so a command that reads it never waits for us.
+ */
+export function runProcess(
+  argv: readonly string[],
+  stdin: Buffer,
+  opts: { cwd?: string; backstopSec?: number } = {},
+): Promise<RawResult> {
+  const [file, ...args] = argv;
+  return new Promise((resolve, reject) => {
+    const child = spawn(file ?? 'false', args, { cwd: opts.cwd ?? '/', stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    // EPIPE when the command exits without reading stdin is expected, not an error
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(stdin);
+    const timer =
+      opts.backstopSec !== undefined
+        ? setTimeout(() => child.kill('SIGKILL'), opts.backstopSec * 1000)
+        : undefined;
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code: exitCode(code, signal),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+  });
+}
+
+/** Masks known secrets in a result's output. */
+export function redactResult(r: RawResult): RawResult {
+  return { code: r.code, stdout: redact(r.stdout), stderr: redact(r.stderr) };
+}

@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { expect } from 'chai';
+import { type Connections, createConnections } from '../../lib/connection/index.js';
+import { ConnectError } from '../../lib/errors.js';
+import { sh } from '../../lib/model/command.js';
+import { freePort, type SshdHandle, startSshd } from '../../lib/sandbox/sshd.js';
+import { payload, Secret } from '../../lib/secret.js';
+
+/** Every process's argv on this machine, as `ps` would show it. */
+function allArgv(): string[] {
+  const out: string[] = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      out.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' '));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+describe('connection: ssh against a private sshd', function () {
+  this.timeout(60_000);
+  let sshd: SshdHandle;
+  let conns: Connections;
+  const shown: string[] = [];
+
+  before(async () => {
+    sshd = await startSshd();
+    const closed = await freePort();
+    conns = await createConnections(
+      [
+        { name: 'db1', vars: sshd.hostVars() },
+        { name: 'db2', vars: sshd.hostVars() },
+        { name: 'gone', vars: { ...sshd.hostVars(), ansible_port: String(closed) } },
+      ],
+      { verbose: (host, d) => shown.push(`${host}: ${d}`) },
+    );
+  });
+  after(async () => {
+    await conns?.closeAll();
+    await sshd?.stop();
+  });
+
+  it('runs a command with the exit code and output of the remote side', async () => {
+    const r = await conns.get('db1').exec(sh`printf %s ${"it's $HOME"}; pwd; echo e >&2; exit 7`);
+    expect(r).to.deep.equal({ code: 7, stdout: "it's $HOME/\n", stderr: 'e\n' });
+    expect(conns.get('db1').user).to.equal('root');
+  });
+
+  it('opens one master per inventory host, even for the same address', async () => {
+    await conns.get('db2').open();
+    const dir = dirname(conns.sshConfigFile as string);
+    expect(statSync(dir).mode & 0o777).to.equal(0o700);
+    expect(statSync(join(dir, 'cm-0')).isSocket()).to.equal(true);
+    expect(statSync(join(dir, 'cm-1')).isSocket()).to.equal(true);
+    const r = await conns.get('db2').exec(sh`echo ok`);
+    expect(r.stdout).to.equal('ok\n');
+  });
+
+  it('keeps a Secret on stdin: not in any argv, not in the display, masked in output', async () => {
+    const secret = new Secret('pw-never-in-argv-4711');
+    const running = conns.get('db1').exec(sh`sleep 2; cat`, { stdin: payload`secret=${secret}` });
+    let sawSleep = false;
+    let sawSecret = false;
+    for (let i = 0; i < 15; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const argv = allArgv();
+      sawSleep ||= argv.some((a) => a.startsWith('sleep 2'));
+      sawSecret ||= argv.some((a) => a.includes('pw-never-in-argv-4711'));
+    }
+    const r = await running;
+    expect(sawSleep, 'the remote sleep was seen, so the check looked at the right time').to.equal(true);
+    expect(sawSecret).to.equal(false);
+    expect(r.stdout).to.equal('secret=***');
+    expect(shown.join('\n')).to.not.include('pw-never');
+    expect(shown).to.include('db1: sleep 2; cat');
+  });
+
+  it('carries a large binary payload intact', async () => {
+    const data = Buffer.alloc(1 << 20);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 31) & 0xff;
+    const r = await conns.get('db1').exec(sh`sha256sum`, { stdin: data });
+    expect(r.stdout.split(' ')[0]).to.equal(createHash('sha256').update(data).digest('hex'));
+  });
+
+  it('stops a remote command at its timeout with exit 124', async () => {
+    const t0 = Date.now();
+    const r = await conns.get('db1').exec(sh`sleep 30`, { timeoutSec: 1 });
+    expect(r.code).to.equal(124);
+    expect(Date.now() - t0).to.be.below(15_000);
+  });
+
+  it('becomes postgres with runuser', async () => {
+    const r = await conns
+      .get('db1')
+      .exec(sh`id -un; pwd`, { become: { user: 'postgres', method: 'runuser' } });
+    expect(r).to.include({ code: 0, stdout: 'postgres\n/\n' });
+    expect(shown).to.include("db1: runuser -u postgres -- sh -c 'id -un; pwd'");
+  });
+
+  it('returns a remote exit 255 as a code, not as unreachable', async () => {
+    const r = await conns.get('db1').exec(sh`exit 255`);
+    expect(r.code).to.equal(255);
+  });
+
+  it('runs many commands at once over one master', async () => {
+    const rs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => conns.get('db1').exec(sh`echo ${String(i)}`)),
+    );
+    expect(rs.map((r) => r.stdout.trim())).to.deep.equal(Array.from({ length: 20 }, (_, i) => String(i)));
+    expect(rs.every((r) => r.stderr === '')).to.equal(true);
+  });
+
+  it('reports an unreachable host as ConnectError with ssh’s message', async () => {
+    let err: unknown;
+    try {
+      await conns.get('gone').exec(sh`true`);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ConnectError);
+    expect((err as ConnectError).host).to.equal('gone');
+    expect((err as Error).message).to.match(/Connection refused/);
+  });
+
+  it('closeAll closes the masters and removes the private directory', async () => {
+    const dir = dirname(conns.sshConfigFile as string);
+    await conns.closeAll();
+    expect(existsSync(dir)).to.equal(false);
+    expect(allArgv().filter((a) => a.includes(`${dir}/cm-`))).to.deep.equal([]);
+  });
+});
