@@ -1,0 +1,54 @@
+import { Ajv } from 'ajv';
+import { expect } from 'chai';
+import { command } from '../../lib/tasks/command.js';
+import type { AnyTask } from '../../lib/tasks/define.js';
+import { ensureLine } from '../../lib/tasks/ensure-line.js';
+import { file } from '../../lib/tasks/file.js';
+import { template } from '../../lib/tasks/template.js';
+
+function validate(task: AnyTask, args: unknown): string[] {
+  const v = new Ajv({ allErrors: true }).compile(task.schema);
+  return v(args) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`.trim());
+}
+
+describe('generic task schemas', () => {
+  it('accept valid arguments', () => {
+    expect(
+      validate(ensureLine, { path: '/x', line: 'a', state: 'absent', mode: '0644', firstMatch: true }),
+    ).to.deep.equal([]);
+    expect(validate(file, { path: '/x', state: 'directory', owner: 'postgres' })).to.deep.equal([]);
+    expect(validate(template, { src: 'a.hbs', dest: '/x', backup: true })).to.deep.equal([]);
+    expect(validate(command, { cmd: ['ls', '-l'], creates: '/x', timeout: 3 })).to.deep.equal([]);
+    expect(validate(command, { cmd: 'ls | wc -l', changed: false })).to.deep.equal([]);
+  });
+
+  it('reject a numeric mode, as YAML reads an unquoted 0644', () => {
+    for (const t of [ensureLine, file, template]) {
+      expect(validate(t, { path: '/x', src: 'a', dest: '/y', line: 'a', mode: 644 })).to.include(
+        '/mode must be string',
+      );
+    }
+    expect((file.schema.properties as { mode: { description: string } }).mode.description).to.match(/quoted/);
+  });
+
+  it('reject a mode that is not octal', () => {
+    expect(validate(file, { path: '/x', mode: '0999' })).to.deep.equal([
+      '/mode must match pattern "^[0-7]{3,4}$"',
+    ]);
+  });
+
+  it('reject wrong types, unknown arguments and bad enums', () => {
+    expect(validate(ensureLine, { path: '/x', line: 3 })).to.deep.equal(['/line must be string']);
+    expect(validate(ensureLine, { path: '/x', lines: 'a' })).to.deep.equal([
+      'must NOT have additional properties',
+    ]);
+    expect(validate(ensureLine, { path: '/x', state: 'gone' })).to.deep.equal([
+      '/state must be equal to one of the allowed values',
+    ]);
+    expect(validate(file, { content: 'a' })).to.deep.equal(["must have required property 'path'"]);
+    expect(validate(template, { src: 'a' })).to.deep.equal(["must have required property 'dest'"]);
+    expect(validate(command, { cmd: 5 })).to.include('/cmd must match a schema in anyOf');
+    expect(validate(command, { cmd: [] })).to.include('/cmd must match a schema in anyOf');
+    expect(validate(command, { cmd: 'x', changed: 'no' })).to.deep.equal(['/changed must be boolean']);
+  });
+});
