@@ -1,8 +1,8 @@
-import { $, type ProcessOutput } from 'zx';
+import { $ } from 'zx';
 import { ConnectError } from '../errors.js';
 import type { Cmd } from '../model/command.js';
 import { buildScript, displayCommand } from './become.js';
-import { redactResult, stdinBytes } from './process.js';
+import { redactResult, runProcess, stdinBytes } from './process.js';
 import type { Connection, ExecOptions, ExecResult } from './types.js';
 
 /** How to reach one inventory host through OpenSSH. */
@@ -110,13 +110,17 @@ export class SshConnection implements Connection {
     return r.exitCode === 0;
   }
 
-  private ssh(script: string, stdin: Buffer, backstopSec?: number): Promise<ProcessOutput> {
-    const timeout = backstopSec !== undefined ? backstopSec * 1000 : undefined;
-    // one ${} for the whole remote string: ssh joins its words and the remote shell parses them again
-    const p = $({ quiet: true, nothrow: true, timeout })`ssh ${sshArgs(this.o)} ${this.host} ${script}`;
-    p.stdin.on('error', () => undefined);
-    p.stdin.end(stdin);
-    return p;
+  /**
+   * ssh spawned directly (no local shell in between: zx's bash cost ~10 ms a command). The remote command is
+   * one argument: ssh joins its words and the remote shell parses them again, so it must be one quoted string.
+   */
+  private async ssh(
+    script: string,
+    stdin: Buffer,
+    backstopSec?: number,
+  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const r = await runProcess(['ssh', ...sshArgs(this.o), this.host, script], stdin, { backstopSec });
+    return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
   }
 
   private async acquire(): Promise<void> {

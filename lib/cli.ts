@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseCli } from './cli/args.js';
+import { helpText } from './cli/help.js';
+import { listHosts, listTasks } from './cli/list.js';
+import { prepareRun, runPlaybook } from './engine/run.js';
+import { ExitCode, RunPlaybookError, UsageError } from './errors.js';
+import { loadInventory, toAnsibleList } from './inventory/index.js';
+import { loadPlaybook } from './playbook/index.js';
+import { consoleReporter, jsonReporter } from './report/index.js';
+import { redact } from './secret.js';
+import { registry } from './tasks/registry.js';
+
+const version = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+async function main(argv: string[]): Promise<number> {
+  const a = parseCli(argv);
+  if (a.command === 'help' || a.command === 'version') {
+    process.stdout.write(a.command === 'help' ? helpText(version) : `run-playbook ${version}\n`);
+    return ExitCode.ok;
+  }
+  if (a.command === 'inventory') {
+    const inv = await loadInventory(a.inventory);
+    process.stdout.write(`${JSON.stringify(toAnsibleList(inv), null, 4)}\n`);
+    return ExitCode.ok;
+  }
+  const file = a.playbook ?? '';
+  if (a.syntaxCheck) {
+    await loadPlaybook(file, registry);
+    process.stdout.write(`\nplaybook: ${file}\n`);
+    return ExitCode.ok;
+  }
+  if (a.inventory.length === 0) throw new UsageError('missing -i INVENTORY');
+  const opts = {
+    inventory: a.inventory,
+    limit: a.limit,
+    tags: a.tags,
+    skipTags: a.skipTags,
+    extraVars: a.extraVars,
+    check: a.check,
+    forks: a.forks,
+  };
+  if (a.listHosts || a.listTasks) {
+    const { plays, hostsOf } = await prepareRun(file, opts);
+    process.stdout.write(
+      a.listHosts ? listHosts(file, plays, hostsOf) : listTasks(file, plays, a.tags, a.skipTags),
+    );
+    return ExitCode.ok;
+  }
+  const json = a.json ? jsonReporter() : undefined;
+  const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
+  const con = json
+    ? undefined
+    : consoleReporter({ out: process.stdout, color, verbosity: a.verbosity, diff: a.diff, check: a.check });
+  const summary = await runPlaybook(file, { ...opts, onEvent: (e) => (json ?? con)?.onEvent(e) });
+  if (json) process.stdout.write(`${JSON.stringify(json.result(), null, 2)}\n`);
+  return summary.exitCode;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof RunPlaybookError) {
+      process.stderr.write(`ERROR: ${redact(e.message)}\n`);
+      process.exitCode = e.exitCode;
+    } else {
+      process.stderr.write(
+        `INTERNAL ERROR: ${redact(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`,
+      );
+      process.exitCode = ExitCode.internal;
+    }
+  },
+);

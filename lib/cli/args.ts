@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import { InputError, UsageError } from '../errors.js';
+
+/** The parsed command line of `run-playbook PLAYBOOK …`. */
+export interface CliArgs {
+  command: 'run' | 'inventory' | 'help' | 'version';
+  playbook?: string;
+  inventory: string[];
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  extraVars: Record<string, unknown>;
+  check: boolean;
+  diff: boolean;
+  forks: number;
+  verbosity: number;
+  json: boolean;
+  listHosts: boolean;
+  listTasks: boolean;
+  syntaxCheck: boolean;
+  list: boolean;
+}
+
+const options = {
+  inventory: { type: 'string', short: 'i', multiple: true },
+  limit: { type: 'string', short: 'l' },
+  connection: { type: 'string', short: 'c' },
+  tags: { type: 'string', short: 't', multiple: true },
+  'skip-tags': { type: 'string', multiple: true },
+  'extra-vars': { type: 'string', short: 'e', multiple: true },
+  check: { type: 'boolean', short: 'C' },
+  diff: { type: 'boolean', short: 'D' },
+  forks: { type: 'string', short: 'f' },
+  verbose: { type: 'boolean', short: 'v', multiple: true },
+  json: { type: 'boolean' },
+  'list-hosts': { type: 'boolean' },
+  'list-tasks': { type: 'boolean' },
+  'syntax-check': { type: 'boolean' },
+  list: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+function connectionKind(c: string): string {
+  if (c !== 'ssh' && c !== 'local') throw new UsageError(`--connection: expected ssh or local, got '${c}'`);
+  return c;
+}
+
+/** `-e` accepts `k=v k2=v2`, a JSON/YAML mapping, or `@file`, as Ansible does. */
+export function parseExtraVars(spec: string): Record<string, unknown> {
+  if (spec.startsWith('@')) {
+    const file = spec.slice(1);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new InputError(`-e ${spec}: cannot read file '${file}'`);
+    }
+    const v = parseYaml(text) as unknown;
+    if (v === null || typeof v !== 'object' || Array.isArray(v))
+      throw new InputError(`${file}: expected a mapping of variables`, { file });
+    return v as Record<string, unknown>;
+  }
+  const t = spec.trim();
+  if (t.startsWith('{')) {
+    try {
+      return JSON.parse(t) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError(`-e: invalid JSON: ${(e as Error).message}`);
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const m of t.matchAll(/([A-Za-z_][\w]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g)) {
+    const raw = m[2] ?? '';
+    out[m[1] ?? ''] = /^["']/.test(raw) ? raw.slice(1, -1) : raw;
+  }
+  if (Object.keys(out).length === 0)
+    throw new UsageError(`-e: expected key=value, JSON or @file, got '${spec}'`);
+  return out;
+}
+
+const split = (xs: string[] | undefined): string[] =>
+  (xs ?? [])
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** Parses argv (without node and the script); throws UsageError on bad usage. */
+export function parseCli(argv: string[]): CliArgs {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  const pos = parsed.positionals;
+  const forks = Number(v.forks ?? 10);
+  if (!Number.isInteger(forks) || forks < 1)
+    throw new UsageError(`--forks: expected a positive integer, got '${v.forks}'`);
+  const command = v.help ? 'help' : v.version ? 'version' : pos[0] === 'inventory' ? 'inventory' : 'run';
+  if (command === 'run' && pos.length !== 1)
+    throw new UsageError(pos.length ? `expected one playbook, got ${pos.join(' ')}` : 'missing PLAYBOOK');
+  if (command === 'inventory' && !v.list) throw new UsageError('inventory: expected --list');
+  if (command !== 'help' && command !== 'version' && !(v.inventory ?? []).length && command === 'inventory')
+    throw new UsageError('inventory: expected -i INVENTORY');
+  return {
+    command,
+    playbook: command === 'run' ? pos[0] : undefined,
+    inventory: v.inventory ?? [],
+    limit: v.limit,
+    tags: split(v.tags),
+    skipTags: split(v['skip-tags']),
+    extraVars: Object.assign(
+      v.connection ? { ansible_connection: connectionKind(v.connection) } : {},
+      ...(v['extra-vars'] ?? []).map(parseExtraVars),
+    ),
+    check: !!v.check,
+    diff: !!v.diff,
+    forks,
+    verbosity: (v.verbose ?? []).length,
+    json: !!v.json,
+    listHosts: !!v['list-hosts'],
+    listTasks: !!v['list-tasks'],
+    syntaxCheck: !!v['syntax-check'],
+    list: !!v.list,
+  };
+}

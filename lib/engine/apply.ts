@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import type { Become, Connection, ExecResult } from '../connection/types.js';
+import { ApplyError, CommandError } from '../errors.js';
+import type { Action, Exec, FileAttrs, MakeDir, MovePath, SetAttrs, WriteFile } from '../model/actions.js';
+import { type Cmd, sh } from '../model/command.js';
+
+/** Where actions are applied: one host, as one user. */
+export interface ApplyTarget {
+  conn: Connection;
+  become: Become | undefined;
+}
+
+const CHANGED_SINCE_PLAN = 99;
+
+const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
+function attrCmds(file: Cmd, a: FileAttrs): Cmd {
+  const parts: string[] = [];
+  if (a.mode) parts.push(sh`chmod ${a.mode} ${file}`.sh);
+  if (a.owner) parts.push(sh`chown ${a.owner} ${file}`.sh);
+  if (a.group) parts.push(sh`chgrp ${a.group} ${file}`.sh);
+  return { sh: parts.join('; ') || ':' };
+}
+
+/**
+ * One round trip: refuse if the file changed since planning (sha256 of `before`), write a temp file in the same
+ * directory (mktemp makes it 0600, so secrets are never world-readable), copy mode and owner from the old file,
+ * apply the requested attributes, optionally keep a backup, then rename into place.
+ */
+export function writeFileCmd(a: WriteFile, stamp: string): Cmd {
+  const want = a.before === null ? 'absent' : sha256(a.before);
+  const guard = sh`p=${a.path}; if [ -e "$p" ]; then have=$(sha256sum < "$p" | cut -d' ' -f1); else have=absent; fi; [ "$have" = ${want} ] || { echo "$p changed since it was planned" >&2; exit ${CHANGED_SINCE_PLAN}; }`;
+  const backup = a.backup && a.before !== null ? sh`cp -p "$p" ${`${a.path}.${stamp}~`}; ` : sh``;
+  if (a.after === null) return sh`set -eu; ${guard}; ${backup}rm -f "$p"`;
+  const tmp = { sh: '"$t"' };
+  const defaults = a.before === null && !a.mode ? sh`chmod 0644 "$t"; ` : sh``;
+  return sh`set -eu; ${guard}; t=$(mktemp "$(dirname "$p")/.run-playbook.XXXXXX"); trap 'rm -f "$t"' EXIT; cat > "$t"; if [ -e "$p" ]; then chmod --reference="$p" "$t"; chown --reference="$p" "$t" 2>/dev/null || true; fi; ${defaults}${attrCmds(tmp, a)}; ${backup}mv -f "$t" "$p"; trap - EXIT`;
+}
+
+const setAttrsCmd = (a: SetAttrs): Cmd => attrCmds(sh`${a.path}`, a.after);
+
+const makeDirCmd = (a: MakeDir): Cmd => sh`set -eu; mkdir -p ${a.path}; ${attrCmds(sh`${a.path}`, a)}`;
+
+const movePathCmd = (a: MovePath): Cmd =>
+  sh`set -eu; if [ -e ${a.to} ]; then echo ${`${a.to} already exists; not moving ${a.from}`} >&2; exit 1; fi; mv ${a.from} ${a.to}`;
+
+async function run(
+  t: ApplyTarget,
+  cmd: Cmd,
+  opts: { stdin?: Exec['stdin'] | string; timeoutSec?: number; user?: string },
+): Promise<ExecResult> {
+  const become = opts.user ? { user: opts.user, method: t.become?.method ?? 'sudo' } : t.become;
+  const r = await t.conn.exec(cmd, { stdin: opts.stdin, become, timeoutSec: opts.timeoutSec });
+  return r;
+}
+
+type Executor<A> = (t: ApplyTarget, a: A, stamp: string) => Promise<ExecResult>;
+
+function checked<A>(
+  display: (a: A) => string,
+  build: (a: A, stamp: string) => Cmd,
+  stdin?: (a: A) => string,
+): Executor<A> {
+  return async (t, a, stamp) => {
+    const r = await run(t, build(a, stamp), { stdin: stdin?.(a) ?? '' });
+    if (r.code === CHANGED_SINCE_PLAN)
+      throw new ApplyError(`${t.conn.host}: ${r.stderr.trim()}; not overwriting`);
+    if (r.code !== 0) throw new CommandError(t.conn.host, display(a), r.code, r.stderr);
+    return r;
+  };
+}
+
+/** One executor per action kind; a new kind breaks the build until it has one. */
+const executors: { [K in Action['kind']]: Executor<Extract<Action, { kind: K }>> } = {
+  writeFile: checked(
+    (a) => `write ${a.path}`,
+    writeFileCmd,
+    (a) => a.after ?? '',
+  ),
+  setAttrs: checked((a) => `set attributes of ${a.path}`, setAttrsCmd),
+  makeDir: checked((a) => `mkdir ${a.path}`, makeDirCmd),
+  movePath: checked((a) => `move ${a.from} to ${a.to}`, movePathCmd),
+  exec: async (t, a) => {
+    const r = await run(t, a.cmd, { stdin: a.stdin, timeoutSec: a.timeoutSec, user: a.user });
+    if (r.code !== 0) throw new CommandError(t.conn.host, a.summary, r.code, r.stderr);
+    return r;
+  },
+};
+
+/** Applies actions in order; stops at the first failure. Returns the output of the last command (for register:). */
+export async function applyActions(
+  t: ApplyTarget,
+  actions: readonly Action[],
+): Promise<ExecResult | undefined> {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  let last: ExecResult | undefined;
+  for (const a of actions) {
+    const ex = executors[a.kind] as Executor<Action>;
+    last = await ex(t, a, stamp);
+  }
+  return last;
+}

@@ -1,0 +1,74 @@
+import { becomeFromVars, createConnections } from '../connection/index.js';
+import { InputError } from '../errors.js';
+import { Facts, HostMemory } from '../facts/facts.js';
+import { hostVars, loadInventory } from '../inventory/index.js';
+import type { EventSink } from '../model/events.js';
+import type { TaskResult } from '../model/results.js';
+import type { Target, Task } from '../tasks/define.js';
+import { executeTask, proberFor } from './execute.js';
+import { validateArgs } from './validate.js';
+import { markSecretVars } from './vars.js';
+
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /** inventory sources to read the host's variables from */
+  inventory?: string[];
+  /** connection variables (`ansible_host`, `ansible_user`, `ansible_connection`, …); override the inventory's */
+  vars?: Record<string, unknown>;
+  /** become this user for every task (like `become: true` + `become_user`) */
+  becomeUser?: string;
+  /** directories to look up template sources in */
+  baseDirs?: string[];
+  /** receives progress and command events */
+  onEvent?: EventSink;
+}
+
+/** A host to run tasks on from a script: `await ensureLine(host, {...})`. */
+export interface Host extends Target {
+  readonly name: string;
+  /** read-only facts of the host (as the become user) */
+  readonly facts: Facts;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to one host, by inventory name or ssh alias; `localhost` without variables runs locally.
+ * Throws ConnectError when the host is unreachable.
+ */
+export async function connect(name: string, opts: ConnectOptions = {}): Promise<Host> {
+  let vars: Record<string, unknown> = {};
+  if (opts.inventory) {
+    const inv = await loadInventory(opts.inventory);
+    if (!inv.hosts.has(name)) throw new InputError(`host '${name}' is not in the inventory`);
+    vars = hostVars(inv, name);
+  } else if (name === 'localhost' && !opts.vars) vars = { ansible_connection: 'local' };
+  vars = { ...vars, ...opts.vars };
+  markSecretVars(vars);
+  const emit: EventSink = opts.onEvent ?? (() => {});
+  const conns = await createConnections([{ name, vars }], {
+    verbose: (host, display) => emit({ type: 'command', host, display }),
+  });
+  const conn = conns.get(name);
+  await conn.open();
+  const memory = new HostMemory();
+  const become = becomeFromVars(vars, opts.becomeUser ? { become: true, becomeUser: opts.becomeUser } : {});
+  const runTask = async <A>(task: Task<A>, args: A, o?: { check?: boolean }): Promise<TaskResult> => {
+    validateArgs(task, args, () => undefined);
+    return executeTask({ name, conn, memory }, task, args, {
+      check: !!o?.check,
+      become,
+      vars,
+      baseDirs: opts.baseDirs ?? [process.cwd()],
+      factsOf: (other) => {
+        throw new InputError(`facts of '${other}' need a playbook run with an inventory`);
+      },
+      progress: (message) => emit({ type: 'progress', host: name, message }),
+    });
+  };
+  return {
+    name,
+    facts: new Facts(name, proberFor(conn, become), memory),
+    runTask,
+    close: () => conns.closeAll(),
+  };
+}

@@ -1,0 +1,95 @@
+import type { Become, Connection } from '../connection/types.js';
+import { Facts, type HostMemory, type Prober } from '../facts/facts.js';
+import type { Action } from '../model/actions.js';
+import type { TaskResult } from '../model/results.js';
+import type { AnyTask, PlanContext } from '../tasks/define.js';
+import { applyActions } from './apply.js';
+
+/** One host during a run: its transport and what the run knows of it. */
+export interface HostRuntime {
+  name: string;
+  conn: Connection;
+  memory: HostMemory;
+}
+
+/** How one task runs on one host. */
+export interface ExecuteOptions {
+  check: boolean;
+  become: Become | undefined;
+  vars: Record<string, unknown>;
+  baseDirs: readonly string[];
+  factsOf: (host: string) => Facts;
+  progress: (message: string) => void;
+}
+
+/** Read-only probes run as the task's user; a probe may ask for another user (e.g. postgres). */
+export function proberFor(conn: Connection, become: Become | undefined): Prober {
+  return (cmd, opts = {}) => {
+    const { user, ...rest } = opts;
+    const as = user ? { user, method: become?.method ?? 'sudo' } : become;
+    return conn.exec(cmd, { ...rest, become: as });
+  };
+}
+
+/** Records planned effects in the check-mode overlay, so later tasks plan against the predicted files. */
+function predict(memory: HostMemory, actions: readonly Action[]): void {
+  for (const a of actions) {
+    if (a.kind === 'writeFile') {
+      const old = memory.overlay.get(a.path);
+      memory.overlay.set(a.path, {
+        path: a.path,
+        exists: a.after !== null,
+        isDir: false,
+        content: a.after,
+        mode: a.mode ?? old?.mode,
+        owner: a.owner ?? old?.owner,
+        group: a.group ?? old?.group,
+      });
+    } else if (a.kind === 'makeDir') {
+      memory.overlay.set(a.path, { path: a.path, exists: true, isDir: true, content: null, mode: a.mode });
+    }
+  }
+}
+
+/** Builds the read-only context a task plans with. */
+export function planContext(h: HostRuntime, o: ExecuteOptions): PlanContext {
+  return {
+    host: h.name,
+    vars: o.vars,
+    check: o.check,
+    facts: new Facts(h.name, proberFor(h.conn, o.become), h.memory),
+    user: o.become?.user ?? h.conn.user,
+    baseDirs: o.baseDirs,
+    factsOf: o.factsOf,
+    progress: o.progress,
+  };
+}
+
+/** Plans a task against the live host, then applies the plan (real run) or records it (check mode). */
+export async function executeTask(
+  h: HostRuntime,
+  task: AnyTask,
+  args: unknown,
+  o: ExecuteOptions,
+): Promise<TaskResult> {
+  const ctx = planContext(h, o);
+  const plan = await task.plan(ctx, args);
+  const base = {
+    actions: plan.actions,
+    reason: plan.reason,
+    restartRequired: plan.restartRequired,
+    reloadRequired: plan.reloadRequired,
+  };
+  const quiet = plan.data?.reportChanged === false;
+  const status = plan.actions.length > 0 && !quiet ? 'changed' : 'ok';
+  if (o.check) {
+    predict(h.memory, plan.actions);
+    return { ...base, status, check: true, data: { ...plan.data, changed: status === 'changed' } };
+  }
+  const out = await applyActions({ conn: h.conn, become: o.become }, plan.actions);
+  for (const prefix of plan.invalidates ?? []) h.memory.forget(prefix);
+  const verified = plan.verify ? await plan.verify(ctx) : undefined;
+  const data: Record<string, unknown> = { ...plan.data, ...verified, changed: status === 'changed' };
+  if (out) Object.assign(data, { rc: out.code, stdout: out.stdout, stderr: out.stderr });
+  return { ...base, status, data };
+}

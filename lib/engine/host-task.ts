@@ -1,0 +1,174 @@
+import { becomeFromVars } from '../connection/index.js';
+import { ConnectError, InputError, RunPlaybookError } from '../errors.js';
+import { Facts } from '../facts/facts.js';
+import { groupsMap } from '../inventory/index.js';
+import type { TaskResult } from '../model/results.js';
+import { evalCondition, renderValue } from '../model/template.js';
+import type { Play, TaskNode } from '../playbook/index.js';
+import { redact } from '../secret.js';
+import { registry } from '../tasks/registry.js';
+import { executeTask, proberFor } from './execute.js';
+import { count, type RunState } from './state.js';
+import { validateArgs } from './validate.js';
+import { mergeVars } from './vars.js';
+
+/** All variables of a host for one task, by precedence, plus the magic ones. */
+export function varsFor(
+  rs: RunState,
+  play: Play,
+  task: TaskNode,
+  host: string,
+  hosts: string[],
+): Record<string, unknown> {
+  const hostvars: Record<string, unknown> = {};
+  for (const h of rs.inventory.hosts.keys())
+    hostvars[h] = { ...rs.inventoryVars(h), ...rs.registered.get(h) };
+  return mergeVars(
+    {
+      roleDefaults: play.roleDefaults,
+      inventory: rs.inventoryVars(host),
+      play: play.vars,
+      roleVars: task.roleVars,
+      task: task.vars,
+      registered: rs.registered.get(host) ?? {},
+      extra: rs.extraVars,
+    },
+    {
+      inventory_hostname: host,
+      hostvars,
+      groups: groupsMap(rs.inventory),
+      play_hosts: hosts,
+      ansible_check_mode: rs.check,
+    },
+  );
+}
+
+/** Arguments as the task receives them: `command: echo hi` is shorthand for `command: { cmd: echo hi }`. */
+export function normaliseArgs(action: string, args: unknown): unknown {
+  return action === 'command' && (typeof args === 'string' || Array.isArray(args)) ? { cmd: args } : args;
+}
+
+async function once(
+  rs: RunState,
+  play: Play,
+  task: TaskNode,
+  host: string,
+  vars: Record<string, unknown>,
+): Promise<TaskResult> {
+  if (task.when !== undefined && !evalCondition(task.when, vars, task.where)) {
+    return { status: 'skipped', actions: [], reason: `condition is false: ${task.when}` };
+  }
+  const def = registry[task.action];
+  if (!def) throw new InputError(`unknown task '${task.action}'`, task.where);
+  const args = normaliseArgs(
+    task.action,
+    renderValue(task.args, vars, (p) => task.argWhere(p)),
+  );
+  validateArgs(def, args, (p) => task.argWhere(p) ?? task.where);
+  const become = becomeFromVars(vars, {
+    become: task.become ?? play.become,
+    becomeUser: task.becomeUser ?? play.becomeUser,
+    becomeMethod: task.becomeMethod ?? play.becomeMethod,
+  });
+  return executeTask({ name: host, conn: rs.conn(host), memory: rs.memory(host) }, def, args, {
+    check: task.checkMode ?? rs.check,
+    become,
+    vars,
+    baseDirs: task.baseDirs,
+    factsOf: (other: string): Facts => {
+      if (!rs.inventory.hosts.has(other)) throw new InputError(`unknown host '${other}'`, task.where);
+      const otherBecome = becomeFromVars(rs.inventoryVars(other), { become: task.become ?? play.become });
+      return new Facts(other, proberFor(rs.conn(other), otherBecome), rs.memory(other));
+    },
+    progress: (message) => rs.emit({ type: 'progress', host, message }),
+  });
+}
+
+function aggregate(results: TaskResult[]): TaskResult {
+  const pick = (s: TaskResult['status']) => results.some((r) => r.status === s && !r.ignored);
+  const status = pick('failed')
+    ? 'failed'
+    : pick('changed')
+      ? 'changed'
+      : results.every((r) => r.status === 'skipped')
+        ? 'skipped'
+        : 'ok';
+  return {
+    status,
+    actions: results.flatMap((r) => r.actions),
+    results,
+    data: { results: results.map((r) => r.data ?? {}) },
+  };
+}
+
+function failure(rs: RunState, e: unknown): TaskResult {
+  if (e instanceof ConnectError) return { status: 'unreachable', actions: [], error: redact(e.message) };
+  if (e instanceof InputError) rs.inputFailure = true;
+  else if (!(e instanceof RunPlaybookError)) rs.internalFailure = true;
+  const msg = e instanceof Error ? e.message : String(e);
+  return { status: 'failed', actions: [], error: redact(msg) };
+}
+
+async function withLoop(
+  rs: RunState,
+  play: Play,
+  task: TaskNode,
+  host: string,
+  vars: Record<string, unknown>,
+): Promise<TaskResult> {
+  if (task.loop === undefined) return once(rs, play, task, host, vars);
+  const items = renderValue(task.loop, vars, task.where);
+  if (!Array.isArray(items)) throw new InputError(`loop: expected a list, got ${typeof items}`, task.where);
+  const results: TaskResult[] = [];
+  for (const item of items) {
+    let r: TaskResult;
+    try {
+      r = await once(rs, play, task, host, { ...vars, [task.loopVar]: item });
+    } catch (e) {
+      r = failure(rs, e);
+    }
+    results.push({ ...r, item });
+    if (r.status === 'failed' || r.status === 'unreachable') break;
+  }
+  return aggregate(results);
+}
+
+/** Runs one task on one host: when, loop, render, validate, plan, apply; records, registers, notifies. */
+export async function runOnHost(
+  rs: RunState,
+  play: Play,
+  task: TaskNode,
+  host: string,
+  hosts: string[],
+): Promise<TaskResult> {
+  const vars = varsFor(rs, play, task, host, hosts);
+  let r: TaskResult;
+  try {
+    r = await withLoop(rs, play, task, host, vars);
+    if (r.status === 'changed' || r.status === 'ok') r = applyChangedWhen(task, r, vars);
+  } catch (e) {
+    r = failure(rs, e);
+  }
+  if (r.status === 'failed' && task.ignoreErrors) r = { ...r, ignored: true };
+  if (task.register) {
+    const reg = {
+      ...r.data,
+      changed: r.status === 'changed',
+      failed: r.status === 'failed',
+      skipped: r.status === 'skipped',
+    };
+    rs.registered.set(host, { ...rs.registered.get(host), [task.register]: reg });
+  }
+  if (r.status === 'unreachable') rs.unreachable.add(host);
+  else if (r.status === 'failed' && !r.ignored) rs.failed.add(host);
+  count(rs, host, r);
+  rs.emit({ type: 'hostResult', host, task: task.name, result: r, noLog: task.noLog });
+  return r;
+}
+
+function applyChangedWhen(task: TaskNode, r: TaskResult, vars: Record<string, unknown>): TaskResult {
+  if (task.changedWhen === undefined) return r;
+  const data = r.data ?? {};
+  const changed = evalCondition(task.changedWhen, { ...vars, ...data, result: data }, task.where);
+  return { ...r, status: changed ? 'changed' : 'ok' };
+}

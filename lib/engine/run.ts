@@ -1,0 +1,118 @@
+import { dirname } from 'node:path';
+import { createConnections } from '../connection/index.js';
+import { ExitCode } from '../errors.js';
+import { HostMemory } from '../facts/facts.js';
+import { hostVars, type Inventory, loadInventory, selectHosts } from '../inventory/index.js';
+import type { EventSink } from '../model/events.js';
+import { emptyStats, type HostStats } from '../model/results.js';
+import { loadPlaybook, type Play } from '../playbook/index.js';
+import { registry } from '../tasks/registry.js';
+import { runPlay } from './play.js';
+import { preflight } from './preflight.js';
+import type { RunState } from './state.js';
+import { markSecretVars } from './vars.js';
+
+/** Options of {@link runPlaybook}; the CLI flags map onto these one to one. */
+export interface RunOptions {
+  /** inventory sources (`-i`, repeatable): files, directories or `h1,h2,` lists */
+  inventory: string[];
+  /** `--limit` host pattern */
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  /** `-e` variables, highest precedence */
+  extraVars?: Record<string, unknown>;
+  /** plan only, change nothing (`--check`) */
+  check?: boolean;
+  /** parallel hosts per task (`--forks`, default 10) */
+  forks?: number;
+  /** receives every event (reporters) */
+  onEvent?: EventSink;
+}
+
+/** What a run ends with. */
+export interface RunSummary {
+  stats: Record<string, HostStats>;
+  exitCode: number;
+}
+
+/** The hosts of each play: its pattern ∩ --limit, in inventory order. Unknown names are input errors. */
+export function playHosts(inv: Inventory, plays: readonly Play[], limit?: string): string[][] {
+  const limited = limit ? new Set(selectHosts(inv, limit)) : undefined;
+  return plays.map((p) => selectHosts(inv, p.hosts, p.where).filter((h) => !limited || limited.has(h)));
+}
+
+/** Loads playbook and inventory and checks every template; throws InputError before any host is contacted. */
+export async function prepareRun(file: string, opts: RunOptions) {
+  const plays = await loadPlaybook(file, registry);
+  const inventory = await loadInventory(opts.inventory, { playbookDir: dirname(file) });
+  const hostsOf = playHosts(inventory, plays, opts.limit);
+  return { plays, inventory, hostsOf };
+}
+
+function exitCodeOf(rs: RunState): number {
+  if (rs.internalFailure) return ExitCode.internal;
+  if (rs.inputFailure) return ExitCode.invalidInput;
+  if (rs.failed.size > 0) return ExitCode.taskFailed;
+  if (rs.unreachable.size > 0) return ExitCode.unreachable;
+  return ExitCode.ok;
+}
+
+/** Runs a playbook against an inventory: plays in order, each task on its hosts in parallel. */
+export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSummary> {
+  const { plays, inventory, hostsOf } = await prepareRun(file, opts);
+  const extraVars = opts.extraVars ?? {};
+  markSecretVars(extraVars);
+  const invVars = new Map<string, Record<string, unknown>>();
+  const inventoryVars = (h: string): Record<string, unknown> => {
+    const cached = invVars.get(h);
+    if (cached) return cached;
+    const v = hostVars(inventory, h);
+    markSecretVars(v);
+    invVars.set(h, v);
+    return v;
+  };
+  const emit: EventSink = opts.onEvent ?? (() => {});
+  const involved = [...new Set(hostsOf.flat())];
+  const memories = new Map(involved.map((h) => [h, new HostMemory()]));
+  const rsBase = {
+    inventory,
+    check: !!opts.check,
+    forks: opts.forks ?? 10,
+    tags: opts.tags ?? [],
+    skipTags: opts.skipTags ?? [],
+  };
+  const draft: RunState = {
+    ...rsBase,
+    extraVars,
+    emit,
+    conn: () => {
+      throw new Error('no connections during preflight');
+    },
+    memory: (h) => memories.get(h) ?? new HostMemory(),
+    inventoryVars,
+    registered: new Map(),
+    stats: new Map(),
+    failed: new Set(),
+    unreachable: new Set(),
+    inputFailure: false,
+    internalFailure: false,
+  };
+  preflight(draft, plays, hostsOf);
+  emit({ type: 'playbookStart', file, check: draft.check });
+  const conns = await createConnections(
+    involved.map((name) => ({ name, vars: { ...inventoryVars(name), ...extraVars } })),
+    { verbose: (host, display) => emit({ type: 'command', host, display }) },
+  );
+  const rs: RunState = { ...draft, conn: (h) => conns.get(h) };
+  try {
+    for (const [i, play] of plays.entries()) await runPlay(rs, play, hostsOf[i] ?? []);
+  } finally {
+    await conns.closeAll();
+  }
+  const stats: Record<string, HostStats> = Object.fromEntries(
+    involved.map((h) => [h, rs.stats.get(h) ?? emptyStats()]),
+  );
+  emit({ type: 'recap', stats });
+  return { stats, exitCode: exitCodeOf(rs) };
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { runCli } from '../helpers/cli.js';
+
+/**
+ * Bad input: exit code 3, one message naming file:line:col and what was expected, no stack trace, and no
+ * connection opened. The inventory's host is a TCP listener that counts connection attempts.
+ */
+describe('e2e: bad input is refused before any host is contacted', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let server: Server;
+  let attempts = 0;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rp-input-'));
+    server = createServer((s) => {
+      attempts++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    writeFileSync(
+      join(dir, 'hosts'),
+      `[db]\ndb1 ansible_host=127.0.0.1 ansible_port=${port} ansible_user=root\n`,
+    );
+  });
+
+  after(async () => {
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: { name: string; playbook: string; args?: string[]; expect: RegExp }[] = [
+    {
+      name: 'malformed YAML',
+      playbook: '- hosts: db\n  tasks:\n    - file: { path: /tmp/x\n',
+      expect: /play\.yml:\d+:\d+: .+/,
+    },
+    {
+      name: 'an unknown play keyword',
+      playbook: '- hosts: db\n  taskz: []\n',
+      expect: /play\.yml:2:3: .*taskz.*did you mean 'tasks'/,
+    },
+    {
+      name: 'an unknown task',
+      playbook: '- hosts: db\n  tasks:\n    - ensureLin: { path: /tmp/x, line: a }\n',
+      expect: /play\.yml:3:7: .*ensureLin.*did you mean 'ensureLine'/,
+    },
+    {
+      name: 'a wrong argument type',
+      playbook: '- hosts: db\n  tasks:\n    - file: { path: [1, 2] }\n',
+      expect: /play\.yml:3:\d+: .*path.*string/,
+    },
+    {
+      name: 'a missing variable',
+      playbook: '- hosts: db\n  tasks:\n    - file: { path: "/tmp/{{ nope }}", content: x }\n',
+      expect: /play\.yml:3:\d+: .*nope/,
+    },
+    {
+      name: 'an unknown host pattern',
+      playbook: '- hosts: dbz\n  tasks: []\n',
+      expect: /play\.yml:1:\d+: .*dbz/,
+    },
+    {
+      name: 'a missing inventory file',
+      playbook: '- hosts: db\n  tasks: []\n',
+      args: ['-i', 'nosuch.ini'],
+      expect: /nosuch\.ini/,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: exit 3, position, no stack, no connection`, async () => {
+      writeFileSync(join(dir, 'play.yml'), c.playbook);
+      const before = attempts;
+      const r = await runCli(['play.yml', ...(c.args ?? ['-i', 'hosts'])], { cwd: dir });
+      expect(r.code, r.stdout + r.stderr).to.equal(3);
+      expect(r.stderr).to.match(c.expect);
+      expect(r.stderr).not.to.match(/\n\s+at /);
+      expect(r.stderr.trim().split('\n')).to.have.length(1);
+      expect(attempts).to.equal(before);
+    });
+  }
+});
