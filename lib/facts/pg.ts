@@ -1,0 +1,81 @@
+import { type Cmd, sh } from '../model/command.js';
+import { binDirScript, type PgTarget, psqlCmd } from '../pg/target.js';
+import type { Facts } from './facts.js';
+
+/** What a task needs to know of a PostgreSQL server, gathered in one round trip, once per host per run. */
+export interface PgFacts {
+  running: boolean;
+  /** major version (10 … 18), from the server or from PG_VERSION; 0 when there is no cluster */
+  version: number;
+  /** server_version_num when running */
+  versionNum?: number;
+  dataDir: string;
+  configFile: string;
+  hbaFile: string;
+  inRecovery: boolean;
+  /** pg_control's system identifier, null when there is no cluster */
+  systemIdentifier: string | null;
+  /** the bin dir used */
+  binDir: string;
+  /** why the server could not be queried (psql's last line) */
+  downReason?: string;
+}
+
+const SQL = `select current_setting('server_version_num'), current_setting('data_directory'), current_setting('config_file'), current_setting('hba_file'), pg_is_in_recovery(), (select system_identifier from pg_control_system())`;
+
+/**
+ * One script: ask the server; when it does not answer, read the data dir (PG_VERSION, pg_control's first 8 bytes
+ * are the system identifier, standby.signal / recovery.conf say "standby").
+ */
+export function pgFactsProbe(t: PgTarget): Cmd {
+  const debianConf = t.cluster ? `/etc/postgresql/${t.cluster.version}/${t.cluster.name}` : '';
+  return sh`${binDirScript(t)}; echo "$B"; if out=$(echo ${SQL} | ${psqlCmd(t)} 2>&1); then echo RUNNING; printf '%s\\n' "$out"; exit 0; fi
+echo DOWN; printf '%s\\n' "$out" | tail -n 1; d=${t.dataDir ?? ''}; c=${debianConf}
+if [ -n "$d" ] && [ -f "$d/PG_VERSION" ]; then cat "$d/PG_VERSION"; od -An -t u8 -N8 "$d/global/pg_control" | tr -d ' '; if [ -f "$d/standby.signal" ] || [ -f "$d/recovery.conf" ]; then echo t; else echo f; fi; else echo 0; echo; echo f; fi
+if [ -n "$c" ]; then echo "$c/postgresql.conf"; echo "$c/pg_hba.conf"; else echo "$d/postgresql.conf"; echo "$d/pg_hba.conf"; fi`;
+}
+
+/** Parses the output of {@link pgFactsProbe}. */
+export function parsePgFacts(out: string, t: PgTarget): PgFacts {
+  const [binDir = '', state, ...rest] = out.split('\n');
+  if (state === 'RUNNING') {
+    const [num = '0', dataDir = '', configFile = '', hbaFile = '', rec = 'f', sysid = ''] = (
+      rest[0] ?? ''
+    ).split('\x1f');
+    const versionNum = Number(num);
+    return {
+      running: true,
+      version: versionNum >= 100000 ? Math.floor(versionNum / 10000) : Math.floor(versionNum / 100) / 100,
+      versionNum,
+      dataDir,
+      configFile,
+      hbaFile,
+      inRecovery: rec === 't',
+      systemIdentifier: sysid || null,
+      binDir,
+    };
+  }
+  const [reason = '', ver = '0', sysid = '', rec = 'f', configFile = '', hbaFile = ''] = rest;
+  return {
+    running: false,
+    version: Number(ver) || 0,
+    dataDir: t.dataDir ?? '',
+    configFile,
+    hbaFile,
+    inRecovery: rec === 't',
+    systemIdentifier: sysid || null,
+    binDir,
+    downReason: reason,
+  };
+}
+
+/** Memo key prefix of PostgreSQL facts; tasks that change them list it in `invalidates`. */
+export const PG_FACTS = 'pg:';
+
+/** The server's facts, gathered lazily once per host per run (as the server's OS user). */
+export function pgFacts(facts: Facts, t: PgTarget): Promise<PgFacts> {
+  return facts.memo(`${PG_FACTS}${t.port}:${t.dataDir ?? ''}`, async () => {
+    const r = await facts.run(pgFactsProbe(t), { user: t.osUser });
+    return parsePgFacts(r.stdout, t);
+  });
+}
