@@ -50,11 +50,11 @@ export async function connect(name: string, opts: ConnectOptions = {}): Promise<
   });
   const conn = conns.get(name);
   await conn.open();
-  const memory = new HostMemory();
   const become = becomeFromVars(vars, opts.becomeUser ? { become: true, becomeUser: opts.becomeUser } : {});
   const runTask = async <A>(task: Task<A>, args: A, o?: { check?: boolean }): Promise<TaskResult> => {
     validateArgs(task, args, () => undefined);
-    return executeTask({ name, conn, memory }, task, args, {
+    // each call is a run of its own: facts are gathered afresh and a check run's overlay is not kept
+    return executeTask({ name, conn, memory: new HostMemory() }, task, args, {
       check: !!o?.check,
       become,
       vars,
@@ -67,7 +67,7 @@ export async function connect(name: string, opts: ConnectOptions = {}): Promise<
   };
   return {
     name,
-    facts: new Facts(name, proberFor(conn, become), memory),
+    facts: new Facts(name, proberFor(conn, become), new HostMemory()),
     runTask,
     close: () => conns.closeAll(),
   };

@@ -8,8 +8,13 @@ export interface FileAttrs {
   group?: string;
 }
 
+/** Who applies a file action: the task's become user unless `user` names another (e.g. postgres). */
+export interface RunsAs {
+  user?: string;
+}
+
 /** Write (or, with `after: null`, delete) a whole file atomically. `before` is what planning read. */
-export interface WriteFile extends FileAttrs {
+export interface WriteFile extends FileAttrs, RunsAs {
   kind: 'writeFile';
   path: string;
   before: string | null;
@@ -21,7 +26,7 @@ export interface WriteFile extends FileAttrs {
 }
 
 /** Change mode/owner/group of an existing path. */
-export interface SetAttrs {
+export interface SetAttrs extends RunsAs {
   kind: 'setAttrs';
   path: string;
   before: FileAttrs;
@@ -29,13 +34,13 @@ export interface SetAttrs {
 }
 
 /** Create a directory (and parents) with the given attributes. */
-export interface MakeDir extends FileAttrs {
+export interface MakeDir extends FileAttrs, RunsAs {
   kind: 'makeDir';
   path: string;
 }
 
 /** Rename a path, never deleting anything (used to move a data dir aside). */
-export interface MovePath {
+export interface MovePath extends RunsAs {
   kind: 'movePath';
   from: string;
   to: string;

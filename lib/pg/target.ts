@@ -16,6 +16,11 @@ export interface PgTarget {
   superuser: string;
   /** Debian cluster: version and name, as pg_ctlcluster takes them */
   cluster?: { version: string; name: string };
+  /**
+   * The server log that `pg_ctl -l` writes (var `pg_log_file`): beside the data dir, never inside it, so a base
+   * backup does not copy it. Debian clusters log to /var/log/postgresql/postgresql-<version>-<name>.log.
+   */
+  logFile?: string;
 }
 
 const str = (v: unknown): string | undefined =>
@@ -30,18 +35,25 @@ export function pgTarget(vars: Readonly<Record<string, unknown>>, over: Partial<
   const name = str(vars.pg_cluster);
   const binDir =
     over.binDir ?? str(vars.pg_bin_dir) ?? (version && name ? `/usr/lib/postgresql/${version}/bin` : '');
+  const dataDir =
+    over.dataDir ??
+    str(vars.pg_data_dir) ??
+    (version && name ? `/var/lib/postgresql/${version}/${name}` : undefined);
   return {
-    dataDir:
-      over.dataDir ??
-      str(vars.pg_data_dir) ??
-      (version && name ? `/var/lib/postgresql/${version}/${name}` : undefined),
+    dataDir,
     port,
     socketDir: over.socketDir ?? str(vars.pg_socket_dir) ?? '/var/run/postgresql',
     binDir,
     osUser: over.osUser ?? str(vars.pg_os_user) ?? 'postgres',
     superuser: over.superuser ?? str(vars.pg_superuser) ?? 'postgres',
     cluster: over.cluster ?? (version && name ? { version, name } : undefined),
+    logFile: over.logFile ?? str(vars.pg_log_file) ?? defaultLogFile(version, name, dataDir),
   };
+}
+
+function defaultLogFile(version?: string, name?: string, dataDir?: string): string | undefined {
+  if (version && name) return `/var/log/postgresql/postgresql-${version}-${name}.log`;
+  return dataDir ? `${dataDir.replace(/\/+$/, '')}.log` : undefined;
 }
 
 /** Shell code that sets `$B` to the bin dir (detected when the target names none). */
