@@ -56,13 +56,13 @@ async function run(
 
 type Executor<A> = (t: ApplyTarget, a: A, stamp: string) => Promise<ExecResult>;
 
-function checked<A>(
+function checked<A extends { user?: string }>(
   display: (a: A) => string,
   build: (a: A, stamp: string) => Cmd,
   stdin?: (a: A) => string,
 ): Executor<A> {
   return async (t, a, stamp) => {
-    const r = await run(t, build(a, stamp), { stdin: stdin?.(a) ?? '' });
+    const r = await run(t, build(a, stamp), { stdin: stdin?.(a) ?? '', user: a.user });
     if (r.code === CHANGED_SINCE_PLAN)
       throw new ApplyError(`${t.conn.host}: ${r.stderr.trim()}; not overwriting`);
     if (r.code !== 0) throw new CommandError(t.conn.host, display(a), r.code, r.stderr);
