@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { parseCli } from './cli/args.js';
+import { type CliArgs, parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { listHosts, listTasks } from './cli/list.js';
 import { prepareRun, runPlaybook } from './engine/run.js';
@@ -8,12 +8,32 @@ import { ExitCode, RunPlaybookError, UsageError } from './errors.js';
 import { loadInventory, toAnsibleList } from './inventory/index.js';
 import { loadPlaybook } from './playbook/index.js';
 import { consoleReporter, jsonReporter } from './report/index.js';
+import { sandboxDown, sandboxUp } from './sandbox/sandbox.js';
 import { redact } from './secret.js';
 import { registry } from './tasks/registry.js';
 
 const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
+
+async function sandbox(a: CliArgs): Promise<number> {
+  if (a.action === 'down') {
+    const removed = await sandboxDown(a.sandbox.dir);
+    process.stdout.write(removed ? 'sandbox removed\n' : 'no sandbox here\n');
+    return ExitCode.ok;
+  }
+  const s = await sandboxUp({
+    root: a.sandbox.dir,
+    ssh: a.sandbox.ssh,
+    layout: a.sandbox.layout,
+    standbys: a.sandbox.standbys,
+  });
+  const nodes = s.nodes.map((n) => `  ${n.name} (${n.group}) port ${n.port}`).join('\n');
+  process.stdout.write(
+    `sandbox ready in ${s.root} (${s.layout} layout${s.sshd ? ', over ssh' : ''}):\n${nodes}\ninventory: ${s.inventory}\nsecrets:   ${s.secrets}\n`,
+  );
+  return ExitCode.ok;
+}
 
 async function main(argv: string[]): Promise<number> {
   const a = parseCli(argv);
@@ -26,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(toAnsibleList(inv), null, 4)}\n`);
     return ExitCode.ok;
   }
+  if (a.command === 'sandbox') return sandbox(a);
   const file = a.playbook ?? '';
   if (a.syntaxCheck) {
     await loadPlaybook(file, registry);

@@ -5,7 +5,10 @@ import { InputError, UsageError } from '../errors.js';
 
 /** The parsed command line of `run-playbook PLAYBOOK …`. */
 export interface CliArgs {
-  command: 'run' | 'inventory' | 'help' | 'version';
+  command: 'run' | 'inventory' | 'sandbox' | 'help' | 'version';
+  /** `sandbox up|down` */
+  action?: string;
+  sandbox: { ssh: boolean; layout: 'initdb' | 'debian'; standbys: number; dir?: string };
   playbook?: string;
   inventory: string[];
   limit?: string;
@@ -39,6 +42,10 @@ const options = {
   'list-tasks': { type: 'boolean' },
   'syntax-check': { type: 'boolean' },
   list: { type: 'boolean' },
+  ssh: { type: 'boolean' },
+  layout: { type: 'string' },
+  standbys: { type: 'string' },
+  dir: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -100,7 +107,16 @@ export function parseCli(argv: string[]): CliArgs {
   const forks = Number(v.forks ?? 10);
   if (!Number.isInteger(forks) || forks < 1)
     throw new UsageError(`--forks: expected a positive integer, got '${v.forks}'`);
-  const command = v.help ? 'help' : v.version ? 'version' : pos[0] === 'inventory' ? 'inventory' : 'run';
+  const sub = pos[0] === 'inventory' || pos[0] === 'sandbox' ? pos[0] : 'run';
+  const command = v.help ? 'help' : v.version ? 'version' : sub;
+  if (command === 'sandbox' && pos[1] !== 'up' && pos[1] !== 'down')
+    throw new UsageError('sandbox: expected up or down');
+  const layout = v.layout ?? 'initdb';
+  if (layout !== 'initdb' && layout !== 'debian')
+    throw new UsageError(`--layout: expected initdb or debian, got '${layout}'`);
+  const standbys = Number(v.standbys ?? 1);
+  if (!Number.isInteger(standbys) || standbys < 1)
+    throw new UsageError(`--standbys: expected a positive integer, got '${v.standbys}'`);
   if (command === 'run' && pos.length !== 1)
     throw new UsageError(pos.length ? `expected one playbook, got ${pos.join(' ')}` : 'missing PLAYBOOK');
   if (command === 'inventory' && !v.list) throw new UsageError('inventory: expected --list');
@@ -108,6 +124,8 @@ export function parseCli(argv: string[]): CliArgs {
     throw new UsageError('inventory: expected -i INVENTORY');
   return {
     command,
+    action: command === 'sandbox' ? pos[1] : undefined,
+    sandbox: { ssh: !!v.ssh, layout, standbys, dir: v.dir },
     playbook: command === 'run' ? pos[0] : undefined,
     inventory: v.inventory ?? [],
     limit: v.limit,

@@ -10,6 +10,8 @@ export function helpText(version: string): string {
 Usage:
   run-playbook PLAYBOOK -i INVENTORY [options]
   run-playbook inventory -i INVENTORY --list
+  run-playbook sandbox up [--ssh] [--layout initdb|debian] [--standbys N] [--dir DIR]
+  run-playbook sandbox down [--dir DIR]
 
 Options:
   -i, --inventory SRC     inventory file, directory or 'h1,h2,' list (repeatable)

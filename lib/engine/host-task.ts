@@ -3,16 +3,16 @@ import { ConnectError, InputError, RunPlaybookError } from '../errors.js';
 import { Facts } from '../facts/facts.js';
 import { groupsMap } from '../inventory/index.js';
 import type { TaskResult } from '../model/results.js';
-import { evalCondition, renderValue } from '../model/template.js';
+import { evalCondition, renderString, renderValue } from '../model/template.js';
 import type { Play, TaskNode } from '../playbook/index.js';
-import { redact } from '../secret.js';
+import { markSecret, redact } from '../secret.js';
 import { registry } from '../tasks/registry.js';
 import { executeTask, proberFor } from './execute.js';
 import { count, type RunState } from './state.js';
 import { validateArgs } from './validate.js';
-import { mergeVars } from './vars.js';
+import { mergeVars, resolveVars, withVars } from './vars.js';
 
-/** All variables of a host for one task, by precedence, plus the magic ones. */
+/** All variables of a host for one task, by precedence, plus the magic ones; templated values render lazily. */
 export function varsFor(
   rs: RunState,
   play: Play,
@@ -20,27 +20,45 @@ export function varsFor(
   host: string,
   hosts: string[],
 ): Record<string, unknown> {
+  const render = (v: unknown, self: Record<string, unknown>) => renderValue(v, self);
+  const groups = groupsMap(rs.inventory);
+  const magic = (h: string) => ({
+    inventory_hostname: h,
+    groups,
+    play_hosts: hosts,
+    ansible_check_mode: rs.check,
+  });
+  const layers = (h: string, taskVars: Record<string, unknown>) => ({
+    roleDefaults: play.roleDefaults,
+    inventory: rs.inventoryVars(h),
+    play: play.vars,
+    roleVars: task.roleVars,
+    task: taskVars,
+    registered: rs.registered.get(h) ?? {},
+    extra: rs.extraVars,
+  });
+  // hostvars.<h> is what host h sees in this play (without this task's vars), computed only when read
   const hostvars: Record<string, unknown> = {};
-  for (const h of rs.inventory.hosts.keys())
-    hostvars[h] = { ...rs.inventoryVars(h), ...rs.registered.get(h) };
-  return mergeVars(
-    {
-      roleDefaults: play.roleDefaults,
-      inventory: rs.inventoryVars(host),
-      play: play.vars,
-      roleVars: task.roleVars,
-      task: task.vars,
-      registered: rs.registered.get(host) ?? {},
-      extra: rs.extraVars,
-    },
-    {
-      inventory_hostname: host,
-      hostvars,
-      groups: groupsMap(rs.inventory),
-      play_hosts: hosts,
-      ansible_check_mode: rs.check,
-    },
-  );
+  for (const h of rs.inventory.hosts.keys()) {
+    let cached: Record<string, unknown> | undefined;
+    Object.defineProperty(hostvars, h, {
+      enumerable: true,
+      get: () => {
+        cached ??= resolveVars(mergeVars(layers(h, {}), magic(h)), render);
+        return cached;
+      },
+    });
+  }
+  return resolveVars(mergeVars(layers(host, task.vars), { ...magic(host), hostvars }), render);
+}
+
+/** Values of a task's secret arguments (dotted paths for nested ones) are masked in every output from now on. */
+function markSecretArgs(names: readonly string[], args: unknown): void {
+  for (const n of names) {
+    let v: unknown = args;
+    for (const part of n.split('.')) v = (v as Record<string, unknown> | null | undefined)?.[part];
+    if (typeof v === 'string') markSecret(v);
+  }
 }
 
 /** Arguments as the task receives them: `command: echo hi` is shorthand for `command: { cmd: echo hi }`. */
@@ -65,9 +83,11 @@ async function once(
     renderValue(task.args, vars, (p) => task.argWhere(p)),
   );
   validateArgs(def, args, (p) => task.argWhere(p) ?? task.where);
+  markSecretArgs(def.secretArgs, args);
+  const becomeUser = task.becomeUser ?? play.becomeUser;
   const become = becomeFromVars(vars, {
     become: task.become ?? play.become,
-    becomeUser: task.becomeUser ?? play.becomeUser,
+    becomeUser: becomeUser === undefined ? undefined : String(renderString(becomeUser, vars, task.where)),
     becomeMethod: task.becomeMethod ?? play.becomeMethod,
   });
   return executeTask({ name: host, conn: rs.conn(host), memory: rs.memory(host) }, def, args, {
@@ -81,6 +101,10 @@ async function once(
       return new Facts(other, proberFor(rs.conn(other), otherBecome), rs.memory(other));
     },
     progress: (message) => rs.emit({ type: 'progress', host, message }),
+    peer: (other: string) => ({
+      conn: rs.conn(other),
+      become: becomeFromVars(rs.inventoryVars(other), { become: task.become ?? play.become }),
+    }),
   });
 }
 
@@ -123,7 +147,7 @@ async function withLoop(
   for (const item of items) {
     let r: TaskResult;
     try {
-      r = await once(rs, play, task, host, { ...vars, [task.loopVar]: item });
+      r = await once(rs, play, task, host, withVars(vars, { [task.loopVar]: item }));
     } catch (e) {
       r = failure(rs, e);
     }
@@ -169,6 +193,6 @@ export async function runOnHost(
 function applyChangedWhen(task: TaskNode, r: TaskResult, vars: Record<string, unknown>): TaskResult {
   if (task.changedWhen === undefined) return r;
   const data = r.data ?? {};
-  const changed = evalCondition(task.changedWhen, { ...vars, ...data, result: data }, task.where);
+  const changed = evalCondition(task.changedWhen, withVars(vars, { ...data, result: data }), task.where);
   return { ...r, status: changed ? 'changed' : 'ok' };
 }

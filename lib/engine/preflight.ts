@@ -4,7 +4,7 @@ import type { Play, TaskNode } from '../playbook/index.js';
 import { registry } from '../tasks/registry.js';
 import { normaliseArgs, varsFor } from './host-task.js';
 import type { RunState } from './state.js';
-import { unknownValue } from './vars.js';
+import { unknownValue, withVars } from './vars.js';
 
 function registeredNames(plays: readonly Play[]): string[] {
   return plays.flatMap((p) => [...p.tasks, ...p.handlers].flatMap((t) => (t.register ? [t.register] : [])));
@@ -29,7 +29,7 @@ function checkTask(task: TaskNode, vars: Record<string, unknown>): void {
     items = Array.isArray(rendered) ? rendered : [unknownValue];
   }
   for (const item of items) {
-    const v = task.loop === undefined ? vars : { ...vars, [task.loopVar]: item };
+    const v = task.loop === undefined ? vars : withVars(vars, { [task.loopVar]: item });
     normaliseArgs(
       task.action,
       renderValue(task.args, v, (p) => task.argWhere(p)),
@@ -50,8 +50,9 @@ export function preflight(rs: RunState, plays: readonly Play[], hostsOf: readonl
     const hosts = hostsOf[i] ?? [];
     for (const host of hosts) {
       for (const task of [...play.tasks, ...play.handlers]) {
-        const vars = { ...later, ...varsFor(rs, play, task, host, hosts) };
-        for (const k of Object.keys(later)) if (vars[k] === undefined) vars[k] = unknownValue;
+        const own = varsFor(rs, play, task, host, hosts);
+        const missing = Object.fromEntries(Object.entries(later).filter(([k]) => !Object.hasOwn(own, k)));
+        const vars = withVars(own, missing);
         checkTask(task, vars);
       }
     }

@@ -51,3 +51,60 @@ export const unknownValue: unknown = new Proxy(() => undefined, {
     value: unknownValue,
   }),
 });
+
+// accessor properties (hostvars, already lazy values) are never read here: reading would render them
+const templated = (v: unknown): boolean => {
+  if (typeof v === 'string') return v.includes('{{');
+  if (Array.isArray(v)) return v.some(templated);
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    return Object.values(Object.getOwnPropertyDescriptors(v)).some((d) => 'value' in d && templated(d.value));
+  return false;
+};
+
+/**
+ * Variables whose values are templates (`pg_address: "{{ ansible_host }}"`) are rendered when read, against
+ * the same variables, as Ansible does: lazily (an unused variable may refer to what is not set) and once.
+ */
+export function resolveVars(
+  vars: Record<string, unknown>,
+  render: (v: unknown, self: Record<string, unknown>) => unknown,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const busy = new Set<string>();
+  for (const [k, v] of Object.entries(vars)) {
+    if (!templated(v)) {
+      out[k] = v;
+      continue;
+    }
+    let done = false;
+    let value: unknown;
+    Object.defineProperty(out, k, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        if (done) return value;
+        if (busy.has(k)) throw new Error(`variable '${k}' refers to itself`);
+        busy.add(k);
+        try {
+          value = render(v, out);
+          done = true;
+        } finally {
+          busy.delete(k);
+        }
+        return value;
+      },
+    });
+  }
+  return out;
+}
+
+/** `vars` plus more, keeping lazily rendered variables lazy (a spread would render them all now). */
+export function withVars(
+  vars: Record<string, unknown>,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = Object.defineProperties({}, Object.getOwnPropertyDescriptors(vars)) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(extra))
+    Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
+  return out;
+}

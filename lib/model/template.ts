@@ -57,6 +57,14 @@ function hostvar(host: unknown, key: unknown, ...rest: unknown[]): unknown {
   return hv[String(key)];
 }
 
+/** `{{ env 'NAME' }}`: an environment variable of the controller; unset is an error, as a missing variable is. */
+function env(name: unknown, ...rest: unknown[]): string {
+  const v = process.env[String(name)];
+  if (v === undefined)
+    throw new TemplateFault(`environment variable '${String(name)}' is not set`, opts(rest).loc);
+  return v;
+}
+
 function size(v: unknown): number {
   if (typeof v === 'string' || Array.isArray(v)) return v.length;
   return v && typeof v === 'object' ? Object.keys(v).length : 0;
@@ -94,6 +102,7 @@ const helpers: Record<string, (...a: unknown[]) => unknown> = {
   lower: (v) => String(v).toLowerCase(),
   upper: (v) => String(v).toUpperCase(),
   hostvar,
+  env,
   ternary: (c, a, b) => (c ? a : b),
 };
 for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, fn as Handlebars.HelperDelegate);

@@ -56,6 +56,15 @@ export function roleEntry(raw: unknown, y: YamlFile, path: (string | number)[]):
   return { name: r.role, vars: r.vars ?? {}, tags };
 }
 
+/**
+ * Where roles are looked up, as Ansible does: `roles/` beside the playbook, then `roles/` one level up (a
+ * project with `playbooks/` and `roles/` side by side), then `$ANSIBLE_ROLES_PATH`.
+ */
+export function rolePath(playbookDir: string): string[] {
+  const env = (process.env.ANSIBLE_ROLES_PATH ?? '').split(':').filter(Boolean);
+  return [join(playbookDir, 'roles'), join(playbookDir, '..', 'roles'), ...env];
+}
+
 /** Loads a role's tasks, handlers, defaults and vars; `tags` are the play's and the entry's. */
 export async function loadRole(
   playbookDir: string,
@@ -64,8 +73,10 @@ export async function loadRole(
   tasks: TaskSchemas,
   where: { file: string; line?: number; col?: number },
 ): Promise<Role> {
-  const dir = join(playbookDir, 'roles', entry.name);
-  if (!(await exists(dir))) throw new InputError(`role '${entry.name}' not found (looked in ${dir})`, where);
+  const places = rolePath(playbookDir).map((p) => join(p, entry.name));
+  let dir: string | undefined;
+  for (const p of places) if (!dir && (await exists(p))) dir = p;
+  if (!dir) throw new InputError(`role '${entry.name}' not found (looked in ${places.join(', ')})`, where);
   const [t, h, d, v] = await Promise.all(
     ['tasks', 'handlers', 'defaults', 'vars'].map((sub) => optionalYaml(join(dir, sub, 'main.yml'))),
   );

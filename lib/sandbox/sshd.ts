@@ -12,6 +12,8 @@ const run = promisify(execFile);
 export interface SshdHandle {
   port: number;
   dir: string;
+  /** sshd's process id */
+  pid: number;
   /** the client's private key, authorized for root */
   keyFile: string;
   /** a known_hosts file that already holds this sshd's host key */
@@ -115,7 +117,7 @@ async function makeKeys(dir: string, port: number): Promise<void> {
  * Starts `sshd -D` on a free loopback port, as root, with its own host key, client key and config. The
  * directory is 0755 so that users we become (postgres) can traverse it.
  */
-export async function startSshd(opts: { dir?: string } = {}): Promise<SshdHandle> {
+export async function startSshd(opts: { dir?: string; detach?: boolean } = {}): Promise<SshdHandle> {
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'rpb-sshd-')));
   await mkdir(join(dir, 'home'), { recursive: true });
   await chmod(dir, 0o755);
@@ -125,7 +127,12 @@ export async function startSshd(opts: { dir?: string } = {}): Promise<SshdHandle
   const cfg = join(dir, 'sshd_config');
   const log = join(dir, 'sshd.log');
   await writeFile(cfg, sshdConfig(dir, port));
-  const child = spawn('/usr/sbin/sshd', ['-D', '-f', cfg, '-E', log], { stdio: 'ignore' });
+  // detached: the sandbox command returns while sshd keeps serving (its pid is kept for teardown)
+  const child = spawn('/usr/sbin/sshd', ['-D', '-f', cfg, '-E', log], {
+    stdio: 'ignore',
+    detached: !!opts.detach,
+  });
+  if (opts.detach) child.unref();
   try {
     await waitForPort(port, child, log);
   } catch (e) {
@@ -138,6 +145,7 @@ export async function startSshd(opts: { dir?: string } = {}): Promise<SshdHandle
   return {
     port,
     dir,
+    pid: child.pid ?? 0,
     keyFile,
     knownHosts,
     hostVars: () => ({

@@ -48,7 +48,7 @@ export const template = defineTask<TemplateArgs>({
   async plan(ctx, args) {
     checkMode(args.mode);
     const src = findTemplate(args.src, ctx.baseDirs);
-    const text = renderFile(readFileSync(src, 'utf8'), { ...ctx.vars }, src);
+    const text = renderFile(readFileSync(src, 'utf8'), ctx.vars as Record<string, unknown>, src);
     const st = await ctx.facts.file(args.dest);
     const reason = !st.exists
       ? `created from ${args.src}`

@@ -136,4 +136,22 @@ describe('engine', () => {
     expect(existsSync(join(dir, 't-h3'))).to.equal(false);
     expect(existsSync(join(dir, 'u-h1'))).to.equal(false);
   });
+
+  it('renders templated variables lazily, per host, also through hostvars', async () => {
+    writeFileSync(
+      join(dir, 'hosts'),
+      '[a]\nh1 addr=10.0.0.1\nh2 addr=10.0.0.2\n[all:vars]\nansible_connection=local\n',
+    );
+    const s = await play(`- hosts: a
+  vars:
+    listen: "{{ addr }}:{{ port }}"
+    port: 5432
+    unused: "{{ env 'RUN_PLAYBOOK_SURELY_UNSET' }}"
+  tasks:
+    - file: { path: "${dir}/{{inventory_hostname}}", content: "{{ listen }} peer={{ hostvar (ternary (eq inventory_hostname 'h1') 'h2' 'h1') 'listen' }}" }
+`);
+    expect(s.exitCode).to.equal(0);
+    expect(readFileSync(join(dir, 'h1'), 'utf8')).to.equal('10.0.0.1:5432 peer=10.0.0.2:5432');
+    expect(readFileSync(join(dir, 'h2'), 'utf8')).to.equal('10.0.0.2:5432 peer=10.0.0.1:5432');
+  });
 });

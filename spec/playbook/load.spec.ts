@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { InputError } from '../../lib/errors.js';
 import { renderValue } from '../../lib/model/template.js';
@@ -35,7 +35,10 @@ describe('loadPlaybook', () => {
     ['unknown-arg.yml', "unknown-arg.yml:5:9: ensureLine: unknown argument 'lines'; did you mean 'line'?"],
     ['unquoted.yml', 'unquoted.yml:4:16: a value starting with {{ must be quoted, e.g. key: "{{ x }}"'],
     ['bad-template.yml', "bad-template.yml:5:29: template syntax error: unexpected 'EOF'"],
-    ['missing-role.yml', `missing-role.yml:2:11: role 'nope' not found (looked in ${dir}/roles/nope)`],
+    [
+      'missing-role.yml',
+      `missing-role.yml:2:11: role 'nope' not found (looked in ${dir}/roles/nope, ${join(dir, '..', 'roles', 'nope')})`,
+    ],
   ];
   for (const [file, message] of cases) {
     it(`rejects ${file} at its position`, async () => {
