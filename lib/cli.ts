@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { type CliArgs, parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { listHosts, listTasks } from './cli/list.js';
+import { formatStatus, replicationStatus } from './cli/status.js';
 import { prepareRun, runPlaybook } from './engine/run.js';
 import { ExitCode, RunPlaybookError, UsageError } from './errors.js';
 import { loadInventory, toAnsibleList } from './inventory/index.js';
@@ -47,6 +48,11 @@ async function main(argv: string[]): Promise<number> {
     return ExitCode.ok;
   }
   if (a.command === 'sandbox') return sandbox(a);
+  if (a.command === 'status') {
+    const nodes = await replicationStatus(await loadInventory(a.inventory), a.limit ?? 'all', a.extraVars);
+    process.stdout.write(a.json ? `${JSON.stringify(nodes, null, 2)}\n` : formatStatus(nodes));
+    return nodes.some((n) => n.error) ? ExitCode.unreachable : ExitCode.ok;
+  }
   const file = a.playbook ?? '';
   if (a.syntaxCheck) {
     await loadPlaybook(file, registry);

@@ -5,7 +5,7 @@ import { InputError, UsageError } from '../errors.js';
 
 /** The parsed command line of `run-playbook PLAYBOOK …`. */
 export interface CliArgs {
-  command: 'run' | 'inventory' | 'sandbox' | 'help' | 'version';
+  command: 'run' | 'inventory' | 'sandbox' | 'status' | 'help' | 'version';
   /** `sandbox up|down` */
   action?: string;
   sandbox: { ssh: boolean; layout: 'initdb' | 'debian'; standbys: number; dir?: string };
@@ -107,7 +107,7 @@ export function parseCli(argv: string[]): CliArgs {
   const forks = Number(v.forks ?? 10);
   if (!Number.isInteger(forks) || forks < 1)
     throw new UsageError(`--forks: expected a positive integer, got '${v.forks}'`);
-  const sub = pos[0] === 'inventory' || pos[0] === 'sandbox' ? pos[0] : 'run';
+  const sub = pos[0] === 'inventory' || pos[0] === 'sandbox' || pos[0] === 'status' ? pos[0] : 'run';
   const command = v.help ? 'help' : v.version ? 'version' : sub;
   if (command === 'sandbox' && pos[1] !== 'up' && pos[1] !== 'down')
     throw new UsageError('sandbox: expected up or down');
@@ -120,8 +120,8 @@ export function parseCli(argv: string[]): CliArgs {
   if (command === 'run' && pos.length !== 1)
     throw new UsageError(pos.length ? `expected one playbook, got ${pos.join(' ')}` : 'missing PLAYBOOK');
   if (command === 'inventory' && !v.list) throw new UsageError('inventory: expected --list');
-  if (command !== 'help' && command !== 'version' && !(v.inventory ?? []).length && command === 'inventory')
-    throw new UsageError('inventory: expected -i INVENTORY');
+  if ((command === 'inventory' || command === 'status') && !(v.inventory ?? []).length)
+    throw new UsageError(`${command}: expected -i INVENTORY`);
   return {
     command,
     action: command === 'sandbox' ? pos[1] : undefined,

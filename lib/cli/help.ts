@@ -10,6 +10,7 @@ export function helpText(version: string): string {
 Usage:
   run-playbook PLAYBOOK -i INVENTORY [options]
   run-playbook inventory -i INVENTORY --list
+  run-playbook status -i INVENTORY [-l PATTERN] [--json]   replication health of each node
   run-playbook sandbox up [--ssh] [--layout initdb|debian] [--standbys N] [--dir DIR]
   run-playbook sandbox down [--dir DIR]
 

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { createConnections } from '../connection/index.js';
 import { ExitCode } from '../errors.js';
+import { renderString } from '../model/template.js';
 import { HostMemory } from '../facts/facts.js';
 import { hostVars, type Inventory, loadInventory, selectHosts } from '../inventory/index.js';
 import type { EventSink } from '../model/events.js';
@@ -37,16 +38,25 @@ export interface RunSummary {
 }
 
 /** The hosts of each play: its pattern ∩ --limit, in inventory order. Unknown names are input errors. */
-export function playHosts(inv: Inventory, plays: readonly Play[], limit?: string): string[][] {
+export function playHosts(
+  inv: Inventory,
+  plays: readonly Play[],
+  limit?: string,
+  extraVars: Record<string, unknown> = {},
+): string[][] {
   const limited = limit ? new Set(selectHosts(inv, limit)) : undefined;
-  return plays.map((p) => selectHosts(inv, p.hosts, p.where).filter((h) => !limited || limited.has(h)));
+  return plays.map((p) => {
+    // `hosts: "{{ target }}"` takes its pattern from -e, as in Ansible
+    const pattern = p.hosts.includes('{{') ? String(renderString(p.hosts, extraVars, p.where)) : p.hosts;
+    return selectHosts(inv, pattern, p.where).filter((h) => !limited || limited.has(h));
+  });
 }
 
 /** Loads playbook and inventory and checks every template; throws InputError before any host is contacted. */
 export async function prepareRun(file: string, opts: RunOptions) {
   const plays = await loadPlaybook(file, registry);
   const inventory = await loadInventory(opts.inventory, { playbookDir: dirname(file) });
-  const hostsOf = playHosts(inventory, plays, opts.limit);
+  const hostsOf = playHosts(inventory, plays, opts.limit, opts.extraVars);
   return { plays, inventory, hostsOf };
 }
 
