@@ -1,8 +1,8 @@
 import { userInfo } from 'node:os';
 import type { Cmd } from '../model/command.js';
 import { buildScript, displayCommand } from './become.js';
-import { redactResult, runProcess, stdinBytes } from './process.js';
-import type { Connection, ExecOptions, ExecResult } from './types.js';
+import { redactResult, runProcess, spawnProcess, stdinBytes } from './process.js';
+import type { Connection, ExecOptions, ExecResult, Spawned } from './types.js';
 
 /** `ansible_connection=local`: commands run here through `sh -c`, become with runuser/sudo/su. */
 export class LocalConnection implements Connection {
@@ -23,6 +23,14 @@ export class LocalConnection implements Connection {
     const backstopSec = opts.timeoutSec !== undefined ? opts.timeoutSec + 15 : undefined;
     const r = await runProcess(['sh', '-c', script], stdinBytes(opts.stdin), { backstopSec });
     return redactResult(r);
+  }
+
+  /** Starts the command with streamed stdin/stdout (for copies between hosts). */
+  spawn(cmd: Cmd, opts: ExecOptions = {}): Spawned {
+    this.onCommand?.(displayCommand(cmd.sh, opts.become, this.user));
+    const p = spawnProcess(['sh', '-c', buildScript(cmd.sh, opts, this.user)]);
+    if (opts.stdin !== undefined) p.stdin.end(stdinBytes(opts.stdin));
+    return { stdout: p.stdout, stdin: p.stdin, done: p.done.then(redactResult) };
   }
 
   /** Nothing to close. */

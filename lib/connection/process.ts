@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
 import { type Payload, redact, reveal } from '../secret.js';
 
 /** Raw result of a local process, before redaction. */
@@ -59,7 +60,42 @@ export function runProcess(
   });
 }
 
-/** Masks known secrets in a result's output. */
+/**
+ * Masks known secrets in a result's stderr, which ends up in error messages. stdout stays as the host sent
+ * it: it is data (file contents, query rows) that planning compares byte for byte; reporters mask what they show.
+ */
 export function redactResult(r: RawResult): RawResult {
-  return { code: r.code, stdout: redact(r.stdout), stderr: redact(r.stderr) };
+  return { code: r.code, stdout: r.stdout, stderr: redact(r.stderr) };
+}
+
+/** A local process with streamed stdin/stdout; stderr is collected. */
+export interface StreamedProcess {
+  stdout: Readable;
+  stdin: Writable;
+  done: Promise<RawResult>;
+}
+
+/** Spawns argv with piped stdin/stdout for streaming (see {@link runProcess} for the collecting variant). */
+export function spawnProcess(argv: readonly string[], opts: { backstopSec?: number } = {}): StreamedProcess {
+  const [file, ...args] = argv;
+  const child = spawn(file ?? 'false', args, { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+  const err: Buffer[] = [];
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+  // a reader that exits early (EPIPE) shows up in its exit code, not as an exception here
+  child.stdin.on('error', () => undefined);
+  const done = new Promise<RawResult>((resolve, reject) => {
+    const timer =
+      opts.backstopSec !== undefined
+        ? setTimeout(() => child.kill('SIGKILL'), opts.backstopSec * 1000)
+        : undefined;
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: exitCode(code, signal), stdout: '', stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+  return { stdout: child.stdout, stdin: child.stdin, done };
 }

@@ -2,8 +2,8 @@ import { $ } from 'zx';
 import { ConnectError } from '../errors.js';
 import type { Cmd } from '../model/command.js';
 import { buildScript, displayCommand } from './become.js';
-import { redactResult, runProcess, stdinBytes } from './process.js';
-import type { Connection, ExecOptions, ExecResult } from './types.js';
+import { redactResult, runProcess, spawnProcess, stdinBytes } from './process.js';
+import type { Connection, ExecOptions, ExecResult, Spawned } from './types.js';
 
 /** How to reach one inventory host through OpenSSH. */
 export interface SshConnectionOptions {
@@ -95,6 +95,18 @@ export class SshConnection implements Connection {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * Starts the command with streamed stdin/stdout over the master (call after open()). A long copy holds one
+   * session outside the MaxSessions queue: it is one extra session at most per copy.
+   */
+  spawn(cmd: Cmd, opts: ExecOptions = {}): Spawned {
+    this.onCommand?.(displayCommand(cmd.sh, opts.become, this.login));
+    const script = buildScript(cmd.sh, opts, this.login);
+    const p = spawnProcess(['ssh', ...sshArgs(this.o), this.host, script]);
+    if (opts.stdin !== undefined) p.stdin.end(stdinBytes(opts.stdin));
+    return { stdout: p.stdout, stdin: p.stdin, done: p.done.then(redactResult) };
   }
 
   /** Closes the master (`ssh -O exit`); otherwise it would linger for ControlPersist seconds. */

@@ -1,3 +1,4 @@
+import type { Readable, Writable } from 'node:stream';
 import type { Cmd } from '../model/command.js';
 import type { Payload } from '../secret.js';
 
@@ -19,11 +20,19 @@ export interface ExecOptions {
   cwd?: string;
 }
 
-/** Exit code and output of one remote command. Output is already redacted of known secrets. */
+/** Exit code and output of one remote command. stderr is already redacted of known secrets; stdout is raw data. */
 export interface ExecResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** A command running with its stdin and stdout as streams, e.g. one end of a copy between two hosts. */
+export interface Spawned {
+  stdout: Readable;
+  stdin: Writable;
+  /** resolves when the command has ended; `stdout` is empty here (it was streamed), stderr is redacted */
+  done: Promise<ExecResult>;
 }
 
 /** A transport to one host. `exec` never throws for a non-zero exit; it throws ConnectError when unreachable. */
@@ -34,6 +43,11 @@ export interface Connection {
   /** Opens the transport (e.g. the ssh ControlMaster); idempotent. Throws ConnectError. */
   open(): Promise<void>;
   exec(cmd: Cmd, opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Starts a command whose stdout is a stream; call after open(). With the `stdin` option it is written and
+   * closed here (secrets revealed only here); without it, the caller writes to `stdin` and ends it.
+   */
+  spawn?(cmd: Cmd, opts?: ExecOptions): Spawned;
   close(): Promise<void>;
   /** Hook called with the display form of every command (secrets masked), for `-v`. */
   onCommand?: (display: string) => void;

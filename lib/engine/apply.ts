@@ -3,11 +3,16 @@ import type { Become, Connection, ExecResult } from '../connection/types.js';
 import { ApplyError, CommandError } from '../errors.js';
 import type { Action, Exec, FileAttrs, MakeDir, MovePath, SetAttrs, WriteFile } from '../model/actions.js';
 import { type Cmd, sh } from '../model/command.js';
+import { runCopy } from './copy.js';
 
 /** Where actions are applied: one host, as one user. */
 export interface ApplyTarget {
   conn: Connection;
   become: Become | undefined;
+  /** another inventory host, for actions that copy from it (copyCluster) */
+  peer?: (host: string) => { conn: Connection; become: Become | undefined };
+  /** progress of a long action (bytes copied) */
+  progress?: (message: string) => void;
 }
 
 const CHANGED_SINCE_PLAN = 99;
@@ -84,6 +89,10 @@ const executors: { [K in Action['kind']]: Executor<Extract<Action, { kind: K }>>
     const r = await run(t, a.cmd, { stdin: a.stdin, timeoutSec: a.timeoutSec, user: a.user });
     if (r.code !== 0) throw new CommandError(t.conn.host, a.summary, r.code, r.stderr);
     return r;
+  },
+  copyCluster: async (t, a) => {
+    if (!t.peer) throw new ApplyError(`${t.conn.host}: copying from ${a.from} needs its connection (peers)`);
+    return runCopy(t.peer(a.from), t, a, t.progress);
   },
 };
 

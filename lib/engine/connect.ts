@@ -1,4 +1,5 @@
 import { becomeFromVars, createConnections } from '../connection/index.js';
+import type { Become, Connection } from '../connection/types.js';
 import { InputError } from '../errors.js';
 import { Facts, HostMemory } from '../facts/facts.js';
 import { hostVars, loadInventory } from '../inventory/index.js';
@@ -21,6 +22,11 @@ export interface ConnectOptions {
   baseDirs?: string[];
   /** receives progress and command events */
   onEvent?: EventSink;
+  /**
+   * other hosts this one works with (e.g. the primary of a standby): their facts (`factsOf`), their variables
+   * (`hostvars`) and their connection (copies) become available to the tasks, by the peer's name
+   */
+  peers?: Host[];
 }
 
 /** A host to run tasks on from a script: `await ensureLine(host, {...})`. */
@@ -29,6 +35,25 @@ export interface Host extends Target {
   /** read-only facts of the host (as the become user) */
   readonly facts: Facts;
   close(): Promise<void>;
+}
+
+interface Runtime {
+  conn: Connection;
+  become: Become | undefined;
+  vars: Record<string, unknown>;
+}
+
+/** What a peer needs of a Host, kept off its public shape. */
+const runtimes = new WeakMap<Host, Runtime>();
+
+function peerMap(peers: readonly Host[]): Map<string, Runtime> {
+  const out = new Map<string, Runtime>();
+  for (const p of peers) {
+    const r = runtimes.get(p);
+    if (!r) throw new InputError(`peer '${p.name}' was not made by connect()`);
+    out.set(p.name, r);
+  }
+  return out;
 }
 
 /**
@@ -44,6 +69,10 @@ export async function connect(name: string, opts: ConnectOptions = {}): Promise<
   } else if (name === 'localhost' && !opts.vars) vars = { ansible_connection: 'local' };
   vars = { ...vars, ...opts.vars };
   markSecretVars(vars);
+  const peers = peerMap(opts.peers ?? []);
+  const hostvars: Record<string, unknown> = { [name]: vars };
+  for (const [n, p] of peers) hostvars[n] = p.vars;
+  const taskVars = peers.size > 0 ? { ...vars, hostvars } : vars;
   const emit: EventSink = opts.onEvent ?? (() => {});
   const conns = await createConnections([{ name, vars }], {
     verbose: (host, display) => emit({ type: 'command', host, display }),
@@ -57,18 +86,27 @@ export async function connect(name: string, opts: ConnectOptions = {}): Promise<
     return executeTask({ name, conn, memory: new HostMemory() }, task, args, {
       check: !!o?.check,
       become,
-      vars,
+      vars: taskVars,
       baseDirs: opts.baseDirs ?? [process.cwd()],
       factsOf: (other) => {
-        throw new InputError(`facts of '${other}' need a playbook run with an inventory`);
+        const p = peers.get(other);
+        if (!p) throw new InputError(`facts of '${other}' need it in peers (or a playbook run)`);
+        return new Facts(other, proberFor(p.conn, p.become), new HostMemory());
       },
       progress: (message) => emit({ type: 'progress', host: name, message }),
+      peer: (other) => {
+        const p = peers.get(other);
+        if (!p) throw new InputError(`copying from '${other}' needs it in peers (or a playbook run)`);
+        return p;
+      },
     });
   };
-  return {
+  const host: Host = {
     name,
     facts: new Facts(name, proberFor(conn, become), new HostMemory()),
     runTask,
     close: () => conns.closeAll(),
   };
+  runtimes.set(host, { conn, become, vars });
+  return host;
 }

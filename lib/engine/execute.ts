@@ -3,7 +3,7 @@ import { Facts, type HostMemory, type Prober } from '../facts/facts.js';
 import type { Action } from '../model/actions.js';
 import type { TaskResult } from '../model/results.js';
 import type { AnyTask, PlanContext } from '../tasks/define.js';
-import { applyActions } from './apply.js';
+import { type ApplyTarget, applyActions } from './apply.js';
 
 /** One host during a run: its transport and what the run knows of it. */
 export interface HostRuntime {
@@ -20,6 +20,8 @@ export interface ExecuteOptions {
   baseDirs: readonly string[];
   factsOf: (host: string) => Facts;
   progress: (message: string) => void;
+  /** connection of another inventory host, for actions that copy from it */
+  peer?: ApplyTarget['peer'];
 }
 
 /** Read-only probes run as the task's user; a probe may ask for another user (e.g. postgres). */
@@ -84,9 +86,13 @@ export async function executeTask(
   const status = plan.actions.length > 0 && !quiet ? 'changed' : 'ok';
   if (o.check) {
     predict(h.memory, plan.actions);
+    for (const f of plan.predicts?.files ?? []) h.memory.overlay.set(f.path, f);
+    for (const [k, v] of Object.entries(plan.predicts?.facts ?? {}))
+      h.memory.cache.set(k, Promise.resolve(v));
     return { ...base, status, check: true, data: { ...plan.data, changed: status === 'changed' } };
   }
-  const out = await applyActions({ conn: h.conn, become: o.become }, plan.actions);
+  const target = { conn: h.conn, become: o.become, peer: o.peer, progress: o.progress };
+  const out = await applyActions(target, plan.actions);
   for (const prefix of plan.invalidates ?? []) h.memory.forget(prefix);
   const verified = plan.verify ? await plan.verify(ctx) : undefined;
   const data: Record<string, unknown> = { ...plan.data, ...verified, changed: status === 'changed' };

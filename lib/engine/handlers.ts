@@ -17,8 +17,15 @@ export function notify(n: Notified, host: string, task: TaskNode): void {
   for (const name of task.notify) set.add(name);
 }
 
+/** What a handler answers to: its name (with or without the `role : ` prefix) and its `listen` topics. */
+export function handlerNames(h: TaskNode): string[] {
+  const prefix = h.role ? `${h.role} : ` : '';
+  const bare = prefix && h.name.startsWith(prefix) ? [h.name.slice(prefix.length)] : [];
+  return [h.name, ...bare, ...h.listen];
+}
+
 const wants = (h: TaskNode, names: Set<string> | undefined): boolean =>
-  !!names && (names.has(h.name) || h.listen.some((l) => names.has(l)));
+  !!names && handlerNames(h).some((n) => names.has(n));
 
 /** Runs notified handlers once per host at the end of the play, in definition order. */
 export async function runHandlers(rs: RunState, play: Play, n: Notified, hosts: string[]): Promise<void> {

@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import { renderString, renderValue } from '../model/template.js';
 import type { Play, TaskNode } from '../playbook/index.js';
 import { registry } from '../tasks/registry.js';
+import { handlerNames } from './handlers.js';
 import { normaliseArgs, varsFor } from './host-task.js';
 import type { RunState } from './state.js';
 import { unknownValue, withVars } from './vars.js';
@@ -11,7 +12,7 @@ function registeredNames(plays: readonly Play[]): string[] {
 }
 
 function checkNotify(play: Play): void {
-  const known = new Set(play.handlers.flatMap((h) => [h.name, ...h.listen]));
+  const known = new Set(play.handlers.flatMap(handlerNames));
   for (const t of [...play.tasks, ...play.handlers]) {
     for (const n of t.notify) {
       if (!known.has(n)) throw new InputError(`notify: no handler named '${n}' in this play`, t.where);

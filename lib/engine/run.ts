@@ -1,11 +1,11 @@
 import { dirname } from 'node:path';
 import { createConnections } from '../connection/index.js';
 import { ExitCode } from '../errors.js';
-import { renderString } from '../model/template.js';
 import { HostMemory } from '../facts/facts.js';
 import { hostVars, type Inventory, loadInventory, selectHosts } from '../inventory/index.js';
 import type { EventSink } from '../model/events.js';
 import { emptyStats, type HostStats } from '../model/results.js';
+import { renderString } from '../model/template.js';
 import { loadPlaybook, type Play } from '../playbook/index.js';
 import { registry } from '../tasks/registry.js';
 import { runPlay } from './play.js';

@@ -72,9 +72,12 @@ export function parsePgFacts(out: string, t: PgTarget): PgFacts {
 /** Memo key prefix of PostgreSQL facts; tasks that change them list it in `invalidates`. */
 export const PG_FACTS = 'pg:';
 
+/** The memo key of a server's facts. */
+export const pgFactsKey = (t: PgTarget): string => `${PG_FACTS}${t.port}:${t.dataDir ?? ''}`;
+
 /** The server's facts, gathered lazily once per host per run (as the server's OS user). */
 export function pgFacts(facts: Facts, t: PgTarget): Promise<PgFacts> {
-  return facts.memo(`${PG_FACTS}${t.port}:${t.dataDir ?? ''}`, async () => {
+  return facts.memo(pgFactsKey(t), async () => {
     const r = await facts.run(pgFactsProbe(t), { user: t.osUser });
     return parsePgFacts(r.stdout, t);
   });

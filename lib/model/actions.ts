@@ -63,8 +63,32 @@ export interface Exec {
   user?: string;
 }
 
+/** One end of a {@link CopyCluster}: a command and who runs it. */
+export interface CopyEnd {
+  cmd: Cmd;
+  stdin?: Payload;
+  user?: string;
+}
+
+/**
+ * Stream bytes from a command on another inventory host (`from`) into a command on this host, e.g. a tar of a
+ * primary's data dir into `tar -x` on the standby. Lines `RPB-FILE <name> <base64>` that the sender prints on
+ * stderr are written byte-exact as `<targetDir>/<name>` (mode 0600, as `receive.user`): the backup label.
+ * The outcome cannot be shown as a diff, so it always carries a `prediction`.
+ */
+export interface CopyCluster {
+  kind: 'copyCluster';
+  from: string;
+  /** where the data comes from, for people: `db1:/var/lib/postgresql/15/main` */
+  source: string;
+  targetDir: string;
+  send: CopyEnd;
+  receive: CopyEnd;
+  prediction: string;
+}
+
 /** Every effect a task can ask for. Plans are lists of these; only engine/apply.ts carries them out. */
-export type Action = WriteFile | SetAttrs | MakeDir | MovePath | Exec;
+export type Action = WriteFile | SetAttrs | MakeDir | MovePath | Exec | CopyCluster;
 
 /** Handled exhaustively: a new kind breaks the build until each map handles it. */
 export type ActionKind = Action['kind'];
@@ -74,3 +98,4 @@ export const setAttrs = (a: Omit<SetAttrs, 'kind'>): SetAttrs => ({ kind: 'setAt
 export const makeDir = (a: Omit<MakeDir, 'kind'>): MakeDir => ({ kind: 'makeDir', ...a });
 export const movePath = (a: Omit<MovePath, 'kind'>): MovePath => ({ kind: 'movePath', ...a });
 export const exec = (a: Omit<Exec, 'kind'>): Exec => ({ kind: 'exec', ...a });
+export const copyCluster = (a: Omit<CopyCluster, 'kind'>): CopyCluster => ({ kind: 'copyCluster', ...a });

@@ -1,5 +1,14 @@
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import type { Action, Exec, FileAttrs, MakeDir, MovePath, SetAttrs, WriteFile } from '../model/actions.js';
+import type {
+  Action,
+  CopyCluster,
+  Exec,
+  FileAttrs,
+  MakeDir,
+  MovePath,
+  SetAttrs,
+  WriteFile,
+} from '../model/actions.js';
 import { redact } from '../secret.js';
 
 /** Describes the attributes that are set, e.g. `mode 0600, owner postgres, group postgres`. */
@@ -63,6 +72,11 @@ function renderExec(a: Exec): string {
   return lines.join('\n');
 }
 
+function renderCopyCluster(a: CopyCluster): string {
+  // the size and the files are only known when it runs: a prediction, labelled as such
+  return `copy ${a.source} → ${a.targetDir}\n  (prediction) ${a.prediction}`;
+}
+
 /** One renderer per action kind: a new kind in the Action union breaks the build until it is handled here. */
 const renderers: { [K in Action['kind']]: (a: Extract<Action, { kind: K }>) => string } = {
   writeFile: renderWriteFile,
@@ -70,6 +84,7 @@ const renderers: { [K in Action['kind']]: (a: Extract<Action, { kind: K }>) => s
   makeDir: renderMakeDir,
   movePath: renderMovePath,
   exec: renderExec,
+  copyCluster: renderCopyCluster,
 };
 
 /** Renders one action as text a person reads in `--diff` output; known secrets are masked. */

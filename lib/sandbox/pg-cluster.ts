@@ -70,6 +70,8 @@ function run(argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } =
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = argv;
     const child = spawn(cmd ?? 'false', args, { cwd: '/', env: opts.env ?? process.env });
+    // a child that exits before reading its (empty) stdin gives EPIPE: not an error here
+    child.stdin.on('error', () => undefined);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -80,6 +82,8 @@ function run(argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } =
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // a child that exits without reading stdin (id, pg_ctl) makes the write fail with EPIPE: not an error here
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.stdin ?? '');
   });
 }

@@ -1,5 +1,6 @@
 import type { SchemaObject } from 'ajv';
 import type { Facts } from '../facts/facts.js';
+import type { FileState } from '../facts/file.js';
 import type { Action } from '../model/actions.js';
 import type { TaskResult } from '../model/results.js';
 
@@ -36,6 +37,11 @@ export interface Plan {
   verify?: (ctx: PlanContext) => Promise<Record<string, unknown> | undefined>;
   /** facts that applying invalidates (HostMemory key prefixes) */
   invalidates?: string[];
+  /**
+   * Check mode only: what the host will look like after these actions when they are not file writes (a base
+   * backup brings the primary's config files and facts), so later tasks plan against the prediction.
+   */
+  predicts?: { files?: FileState[]; facts?: Record<string, unknown> };
 }
 
 /** Whatever can run a task directly from a script: made by `connect()`. */

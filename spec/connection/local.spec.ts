@@ -13,10 +13,13 @@ describe('connection: local', () => {
     expect(r).to.deep.equal({ code: 3, stdout: '/\na b', stderr: 'err\n' });
   });
 
-  it('feeds stdin, revealing a Secret there and masking it in output and display', async () => {
+  it('feeds stdin, revealing a Secret there; stdout is raw data, stderr and the display are masked', async () => {
     const secret = new Secret('s3cret-local-pw');
-    const r = await conn.exec(sh`cat`, { stdin: payload`pw=${secret}\n` });
-    expect(r.stdout).to.equal('pw=***\n');
+    const r = await conn.exec(sh`IFS= read -r l; echo "$l"; echo "$l" >&2`, {
+      stdin: payload`pw=${secret}\n`,
+    });
+    expect(r.stdout).to.equal('pw=s3cret-local-pw\n');
+    expect(r.stderr).to.equal('pw=***\n');
     const wc = await conn.exec(sh`wc -c`, { stdin: payload`${secret}` });
     expect(wc.stdout.trim()).to.equal(String('s3cret-local-pw'.length));
     expect(shown.join('\n')).to.not.include('s3cret');
@@ -42,9 +45,7 @@ describe('connection: local', () => {
   });
 
   it('stops a command at its timeout with exit 124', async () => {
-    const t0 = Date.now();
     const r = await conn.exec(sh`sleep 30`, { timeoutSec: 1 });
     expect(r.code).to.equal(124);
-    expect(Date.now() - t0).to.be.below(10_000);
   });
 });

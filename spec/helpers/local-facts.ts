@@ -78,6 +78,8 @@ export async function applyPlanLocally(actions: readonly Action[]): Promise<void
       await chown(a.path, a.owner, a.group);
     } else if (a.kind === 'movePath') {
       renameSync(a.from, a.to);
+    } else if (a.kind === 'copyCluster') {
+      throw new Error('copyCluster needs two hosts: use the engine');
     } else {
       const r = await runLocal(a.cmd, { stdin: a.stdin === undefined ? undefined : reveal(a.stdin) });
       if (r.code !== 0) throw new Error(`exec failed (${r.code}): ${a.cmd.sh}\n${r.stderr}`);
