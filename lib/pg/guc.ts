@@ -201,6 +201,14 @@ function canonical(at: GucAt, text: string, ver: number): string | undefined {
 }
 
 /**
+ * A value normalised by facts the server itself reports (pg_settings' vartype, unit, enumvals), for parameters
+ * the table does not know; undefined when PostgreSQL would reject the value.
+ */
+export function normalizeAs(at: GucAt, value: string | number | boolean, ver: number): string | undefined {
+  return canonical(at, valueText(value), ver);
+}
+
+/**
  * A value as PostgreSQL normalises it on major `ver`: booleans → `on`/`off`; integers → a plain number in the
  * parameter's base unit (shared_buffers `16MB` → `2048`, work_mem `16MB` → `16384`, checkpoint_timeout `1min`
  * → `60`); enums → lowercase canonical (`hot_standby` → `replica`); lists → elements trimmed, joined by `,`.

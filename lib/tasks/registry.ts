@@ -1,13 +1,31 @@
+import { baseBackup } from './base-backup.js';
 import { command } from './command.js';
 import type { AnyTask } from './define.js';
 import { ensureLine } from './ensure-line.js';
+import { ensureUser } from './ensure-user.js';
 import { file } from './file.js';
+import { hbaRule } from './hba-rule.js';
+import { promote } from './promote.js';
+import { service } from './service.js';
+import { setConf } from './set-conf.js';
+import { sql } from './sql.js';
+import { standby } from './standby.js';
 import { template } from './template.js';
+import { waitForReplication } from './wait-for-replication.js';
 
 /** The one list of tasks: the YAML keys of a playbook and the exports of the library. */
 export const registry: Record<string, AnyTask> = {
+  baseBackup,
   command,
   ensureLine,
+  ensureUser,
   file,
+  hbaRule,
+  promote,
+  service,
+  setConf,
+  sql,
+  standby,
   template,
+  waitForReplication,
 };

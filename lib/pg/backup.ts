@@ -1,0 +1,200 @@
+/**
+ * Pure parts of a base backup: the low-level backup SQL per version, the tar excludes the PostgreSQL docs name,
+ * the target's state and what to do with it. Strings in, strings out; the task does the probing.
+ */
+import { ApplyError } from '../errors.js';
+import { type Cmd, sh, shjoin } from '../model/command.js';
+import { type Payload, payload, type Secret } from '../secret.js';
+import { binDirScript, type PgTarget, psqlCmd, sqlLiteral } from './target.js';
+
+/**
+ * What a base backup leaves out (relative to the data dir; the directories themselves are kept): per the
+ * docs' "Backing Up the Data Directory". pg_internal.init and pgsql_tmp* are excluded wherever they are.
+ */
+export const BACKUP_EXCLUDES = [
+  './pg_wal/*',
+  './postmaster.pid',
+  './postmaster.opts',
+  './pg_replslot/*',
+  './pg_dynshmem/*',
+  './pg_notify/*',
+  './pg_serial/*',
+  './pg_snapshots/*',
+  './pg_stat_tmp/*',
+  './pg_subtrans/*',
+  './backup_label',
+  './tablespace_map',
+  './standby.signal',
+  './recovery.signal',
+] as const;
+
+/** Excluded at any depth. */
+export const BACKUP_EXCLUDES_ANYWHERE = ['pgsql_tmp*', 'pg_internal.init'] as const;
+
+/** GNU tar writing the data dir to stdout; exit 1 ("file changed as we read it") is expected on a live server. */
+export function tarSendCmd(dataDir: string): string {
+  const args = ['tar', '-C', dataDir, '-cf', '-', '--anchored'];
+  for (const e of BACKUP_EXCLUDES) args.push(`--exclude=${e}`);
+  args.push('--no-anchored');
+  for (const e of BACKUP_EXCLUDES_ANYWHERE) args.push(`--exclude=${e}`);
+  args.push('.');
+  return `${shjoin(args)}; rc=$?; [ $rc -le 1 ] || echo "RPB-FAILED tar exited with $rc" >&2`;
+}
+
+const b64 = (expr: string): string =>
+  `translate(encode(convert_to(coalesce(${expr}, ''), 'UTF8'), 'base64'), E'\\n', '')`;
+
+/** The start and stop statements of a non-exclusive backup: renamed in 15, the exclusive mode removed. */
+export function backupSql(version: number, label: string, fast: boolean): { start: string; stop: string } {
+  const f = fast ? 'true' : 'false';
+  if (version >= 15)
+    return {
+      start: `SELECT pg_backup_start(${sqlLiteral(label)}, ${f});`,
+      stop: 'SELECT labelfile, spcmapfile FROM pg_backup_stop(true)',
+    };
+  return {
+    start: `SELECT pg_start_backup(${sqlLiteral(label)}, ${f}, false);`,
+    stop: 'SELECT labelfile, spcmapfile FROM pg_stop_backup(false, true)',
+  };
+}
+
+/**
+ * The psql script of the low-level method, all in ONE session (ending it aborts the backup): results go to
+ * /dev/null, `\!` streams the tar on psql's own stdout, then the label and tablespace map are printed base64
+ * on stderr as `RPB-FILE <name> <base64>` lines (byte-exact: psql adds newlines to plain output).
+ */
+export function lowLevelScript(version: number, dataDir: string, fast: boolean): string {
+  const { start, stop } = backupSql(version, 'run-playbook base backup', fast);
+  return [
+    '\\o /dev/null',
+    'SET client_min_messages = warning;',
+    start,
+    `\\! ${tarSendCmd(dataDir)}`,
+    '\\o | cat >&2',
+    `SELECT v.x FROM (${stop}) b, LATERAL (VALUES ('RPB-FILE backup_label ' || ${b64('b.labelfile')}), ('RPB-FILE tablespace_map ' || ${b64('b.spcmapfile')})) v(x);`,
+    '',
+  ].join('\n');
+}
+
+/** The sender of the low-level method: psql as superuser on the primary, its script on stdin. */
+export function lowLevelSendCmd(primary: PgTarget): Cmd {
+  return sh`${binDirScript(primary)}; ${psqlCmd(primary)}`;
+}
+
+/** The receiver: `tar -x` into the (existing, 0700) data dir, as its owner. */
+export function receiveCmd(dataDir: string): Cmd {
+  return sh`set -e; chmod 0700 ${dataDir}; tar -C ${dataDir} -xf -`;
+}
+
+/** A ~/.pgpass line: `host:port:db:user:password`, with `\` and `:` escaped. */
+export function pgpassEscape(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+}
+
+/** The passfile line for a replication user (any database, so it serves pg_basebackup and the walreceiver). */
+export function pgpassLine(host: string, port: number, user: string, password: Secret): Payload {
+  return payload`${pgpassEscape(host)}:${port}:*:${pgpassEscape(user)}:${password.map(pgpassEscape)}\n`;
+}
+
+/** Options of {@link pgBasebackupCmd}. */
+export interface BasebackupConn {
+  host: string;
+  port: number;
+  user: string;
+  applicationName: string;
+  /** a passfile on the host; when unset and a password is given, a temporary one is written from stdin */
+  passfile?: string;
+  fromStdin: boolean;
+  fast: boolean;
+}
+
+/**
+ * pg_basebackup as the data dir owner: `-X stream`, no `-R` (the standby task writes its own config); the
+ * password reaches it in a 0600 temporary passfile written from stdin and removed on exit, never argv or env.
+ */
+export function pgBasebackupCmd(t: PgTarget, dataDir: string, c: BasebackupConn): Cmd {
+  const conninfo = `application_name=${conninfoValue(c.applicationName)}`;
+  const run = sh`"$B/pg_basebackup" -w -d ${conninfo} -h ${c.host} -p ${c.port} -U ${c.user} -D ${dataDir} -X stream -c ${c.fast ? 'fast' : 'spread'}`;
+  if (c.fromStdin)
+    return sh`set -e; ${binDirScript(t)}; umask 077; pf=$(mktemp); trap 'rm -f "$pf"' EXIT; cat > "$pf"; PGPASSFILE="$pf" ${run}`;
+  if (c.passfile) return sh`set -e; ${binDirScript(t)}; PGPASSFILE=${c.passfile} ${run}`;
+  return sh`set -e; ${binDirScript(t)}; ${run}`;
+}
+
+/** A libpq connection-string value: bare when safe, else single-quoted with `\'` and `\\`. */
+export function conninfoValue(v: string): string {
+  if (v !== '' && /^[^\s'\\=]+$/.test(v)) return v;
+  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** What the target data dir holds, as one probe reads it. */
+export interface TargetState {
+  dir: 'absent' | 'empty' | 'nonempty' | 'unreadable';
+  systemIdentifier: string | null;
+  running: boolean;
+  /** major version of the pg_basebackup on the standby host; 0 when missing */
+  clientMajor: number;
+}
+
+/** One round trip, as the data dir owner: dir state, pg_control's system identifier, pg_ctl status, client. */
+export function targetProbe(t: PgTarget, dataDir: string): Cmd {
+  return sh`${binDirScript(t)}; d=${dataDir}
+if [ ! -e "$d" ]; then echo absent; elif [ ! -r "$d" ] || [ ! -x "$d" ]; then echo unreadable; elif [ -n "$(ls -A "$d")" ]; then echo nonempty; else echo empty; fi
+if [ -r "$d/global/pg_control" ]; then od -An -t u8 -N8 "$d/global/pg_control" | tr -d ' '; else echo; fi
+if "$B/pg_ctl" -D "$d" status >/dev/null 2>&1; then echo running; else echo stopped; fi
+"$B/pg_basebackup" --version 2>/dev/null || echo`;
+}
+
+/** Parses {@link targetProbe}'s output. */
+export function parseTargetState(out: string): TargetState {
+  const [dir = 'absent', sysid = '', running = '', client = ''] = out.split('\n');
+  return {
+    dir: (['absent', 'empty', 'nonempty', 'unreadable'].includes(dir)
+      ? dir
+      : 'unreadable') as TargetState['dir'],
+    systemIdentifier: sysid.trim() || null,
+    running: running.trim() === 'running',
+    clientMajor: Number(/\(PostgreSQL\)\s+(\d+)/.exec(client)?.[1] ?? 0),
+  };
+}
+
+/** What to do with the target before copying. */
+export type TargetDecision =
+  | { kind: 'same'; reason: string }
+  | { kind: 'copy'; create: boolean; stop: boolean; moveAside: boolean };
+
+/**
+ * A replica of the same system identifier is left alone; an empty or missing dir is filled; a running server or
+ * a foreign cluster is refused unless `replaceExisting` (then stopped and moved aside, never deleted).
+ */
+export function decideTarget(
+  s: TargetState,
+  primarySysid: string,
+  dataDir: string,
+  replaceExisting: boolean,
+): TargetDecision {
+  if (s.systemIdentifier !== null && s.systemIdentifier === primarySysid)
+    return {
+      kind: 'same',
+      reason: `${dataDir} already holds a copy of the primary (system identifier ${primarySysid})`,
+    };
+  if (s.dir === 'absent') return { kind: 'copy', create: true, stop: false, moveAside: false };
+  if (s.dir === 'empty' && !s.running) return { kind: 'copy', create: false, stop: false, moveAside: false };
+  if (!replaceExisting) {
+    const what = s.running
+      ? 'a server is running in it'
+      : s.systemIdentifier
+        ? `it holds another cluster (system identifier ${s.systemIdentifier}, the primary's is ${primarySysid})`
+        : `it is not empty`;
+    throw new ApplyError(
+      `refusing to copy into ${dataDir}: ${what}; set replaceExisting: true to move it aside`,
+    );
+  }
+  return { kind: 'copy', create: true, stop: s.running, moveAside: true };
+}
+
+/** Where a replaced data dir goes: `<dir>.replaced-<UTC timestamp>`. */
+export function asideName(dataDir: string, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return `${dataDir.replace(/\/+$/, '')}.replaced-${stamp}`;
+}

@@ -1,0 +1,182 @@
+import type { SchemaObject } from 'ajv';
+import { ApplyError, InputError } from '../errors.js';
+import { PG_FACTS, type PgFacts, pgFacts, pgFactsKey } from '../facts/pg.js';
+import { type Action, copyCluster, exec, makeDir, movePath } from '../model/actions.js';
+import { sh } from '../model/command.js';
+import {
+  asideName,
+  decideTarget,
+  lowLevelScript,
+  lowLevelSendCmd,
+  parseTargetState,
+  pgBasebackupCmd,
+  pgpassLine,
+  receiveCmd,
+  targetProbe,
+} from '../pg/backup.js';
+import { binDirScript, type PgTarget, pgTarget, psql } from '../pg/target.js';
+import { Payload, Secret } from '../secret.js';
+import { defineTask, type PlanContext } from './define.js';
+import { peerAddress, peerTarget } from './pg-peer.js';
+
+/** Arguments of {@link baseBackup}. */
+export interface BaseBackupArgs {
+  /** the primary: an inventory host name (its `pg_*` variables say how to reach it) */
+  from: string;
+  /** replication role for pg_basebackup (not needed by `lowlevel`, which runs as the primary's superuser) */
+  user?: string;
+  /** its password (secret); travels on stdin into a temporary 0600 passfile */
+  password?: string | Secret;
+  /** a passfile on the standby host instead of a password */
+  passfile?: string;
+  /** the standby's data dir (default: `pg_data_dir` of this host) */
+  dataDir?: string;
+  /** default pg_basebackup; `lowlevel` streams a tar between the hosts and works for every major 10–18 */
+  method?: 'pg_basebackup' | 'lowlevel';
+  /** move a running or foreign data dir aside (never deleted) instead of refusing */
+  replaceExisting?: boolean;
+  /** checkpoint at backup start: fast (default) or spread */
+  checkpoint?: 'fast' | 'spread';
+  /** application_name of the copy's replication connection (default: this host's name) */
+  applicationName?: string;
+}
+
+const schema: SchemaObject = {
+  type: 'object',
+  properties: {
+    from: { type: 'string', minLength: 1 },
+    user: { type: 'string', minLength: 1 },
+    password: { anyOf: [{ type: 'string' }, { type: 'object' }] },
+    passfile: { type: 'string', minLength: 1 },
+    dataDir: { type: 'string', minLength: 1 },
+    method: { enum: ['pg_basebackup', 'lowlevel'] },
+    replaceExisting: { type: 'boolean' },
+    checkpoint: { enum: ['fast', 'spread'] },
+    applicationName: { type: 'string', minLength: 1 },
+  },
+  required: ['from'],
+  additionalProperties: false,
+};
+
+const asSecret = (p: string | Secret | undefined): Secret | undefined =>
+  p === undefined ? undefined : p instanceof Secret ? p : new Secret(p);
+
+async function primarySize(ctx: PlanContext, from: string, pt: PgTarget): Promise<string> {
+  const sql = 'SELECT pg_size_pretty(sum(pg_database_size(oid))::bigint) FROM pg_database';
+  const r = await ctx.factsOf(from).run(psql(pt), { user: pt.osUser, stdin: sql });
+  return r.code === 0 ? `~${r.stdout.trim()}` : 'the data';
+}
+
+function copyAction(
+  ctx: PlanContext,
+  args: BaseBackupArgs,
+  t: PgTarget,
+  dataDir: string,
+  p: PgFacts,
+  size: string,
+  clientMajor: number,
+): Action {
+  const from = args.from;
+  const pt = peerTarget(ctx, from);
+  const fast = (args.checkpoint ?? 'fast') === 'fast';
+  const prediction = `would copy ${size} from ${from}:${p.dataDir} to ${dataDir}`;
+  if ((args.method ?? 'pg_basebackup') === 'lowlevel') {
+    return copyCluster({
+      from,
+      source: `${from}:${p.dataDir}`,
+      targetDir: dataDir,
+      send: {
+        cmd: lowLevelSendCmd(pt),
+        stdin: new Payload([lowLevelScript(p.version, p.dataDir, fast)]),
+        user: pt.osUser,
+      },
+      receive: { cmd: receiveCmd(dataDir), user: t.osUser },
+      prediction: `${prediction} (low-level backup: tar between the hosts, label written byte-exact)`,
+    });
+  }
+  if (!args.user) throw new InputError(`baseBackup: method pg_basebackup needs 'user' (a replication role)`);
+  if (clientMajor < p.version)
+    throw new ApplyError(
+      `pg_basebackup on ${ctx.host} is ${clientMajor || 'missing'}, the primary is ${p.version}: pg_basebackup refuses a newer server; use method: lowlevel`,
+    );
+  const password = asSecret(args.password);
+  const addr = peerAddress(ctx, from);
+  const cmd = pgBasebackupCmd(t, dataDir, {
+    host: addr,
+    port: pt.port,
+    user: args.user,
+    applicationName: args.applicationName ?? ctx.host,
+    passfile: args.passfile,
+    fromStdin: password !== undefined,
+    fast,
+  });
+  const stdin = password ? pgpassLine(addr, pt.port, args.user, password) : undefined;
+  return exec({
+    summary: `pg_basebackup from ${addr}:${pt.port} into ${dataDir}`,
+    cmd,
+    stdin,
+    user: t.osUser,
+    prediction,
+  });
+}
+
+/**
+ * After a copy, the standby's data dir holds the primary's config files (those kept in the data dir) and a
+ * stopped cluster with the primary's version and system identifier: a check run plans later tasks against that.
+ */
+async function predictCopy(ctx: PlanContext, from: string, p: PgFacts, t: PgTarget, dataDir: string) {
+  const own = await pgFacts(ctx.facts, t);
+  const inData = p.configFile.startsWith(`${p.dataDir}/`);
+  const names = [
+    'postgresql.auto.conf',
+    ...(inData ? ['postgresql.conf', 'pg_hba.conf', 'pg_ident.conf'] : []),
+  ];
+  const user = peerTarget(ctx, from).osUser;
+  const read = (n: string) => ctx.factsOf(from).file(`${p.dataDir}/${n}`, { user });
+  const files = await Promise.all(names.map(async (n) => ({ ...(await read(n)), path: `${dataDir}/${n}` })));
+  const predicted: PgFacts = {
+    ...own,
+    running: false,
+    version: p.version,
+    inRecovery: false,
+    systemIdentifier: p.systemIdentifier,
+  };
+  return { files, facts: { [pgFactsKey(t)]: predicted } };
+}
+
+/** Clones a primary into this host's data dir (pg_basebackup or the low-level API); no-op for a replica of it. */
+export const baseBackup = defineTask<BaseBackupArgs>({
+  name: 'baseBackup',
+  description: 'clone a primary into the standby data dir (pg_basebackup or low-level backup + copy)',
+  schema,
+  secretArgs: ['password'],
+  async plan(ctx, args) {
+    const t = pgTarget(ctx.vars, args.dataDir ? { dataDir: args.dataDir } : {});
+    const dataDir = t.dataDir;
+    if (!dataDir) throw new InputError('baseBackup: no data dir (set dataDir or pg_data_dir)');
+    const pt = peerTarget(ctx, args.from);
+    const p = await pgFacts(ctx.factsOf(args.from), pt);
+    if (!p.running || !p.systemIdentifier)
+      throw new ApplyError(`the primary ${args.from} does not answer: ${p.downReason ?? 'not running'}`);
+    const state = parseTargetState(await ctx.facts.read(targetProbe(t, dataDir), { user: t.osUser }));
+    const d = decideTarget(state, p.systemIdentifier, dataDir, !!args.replaceExisting);
+    if (d.kind === 'same') return { actions: [], reason: d.reason };
+    const actions: Action[] = [];
+    if (d.stop)
+      actions.push(
+        exec({
+          summary: `stop the server in ${dataDir}`,
+          cmd: sh`${binDirScript(t)}; "$B/pg_ctl" -D ${dataDir} -m fast -w stop`,
+          user: t.osUser,
+          prediction: `would stop the server running in ${dataDir}`,
+        }),
+      );
+    if (d.moveAside)
+      actions.push(movePath({ from: dataDir, to: asideName(dataDir, new Date()), user: t.osUser }));
+    if (d.create) actions.push(makeDir({ path: dataDir, mode: '0700', owner: t.osUser }));
+    const size = await primarySize(ctx, args.from, pt);
+    actions.push(copyAction(ctx, args, t, dataDir, p, size, state.clientMajor));
+    const predicts = ctx.check ? await predictCopy(ctx, args.from, p, t, dataDir) : undefined;
+    return { actions, invalidates: [PG_FACTS], predicts, data: { systemIdentifier: p.systemIdentifier } };
+  },
+});

@@ -1,0 +1,91 @@
+import type { JSONSchemaType } from 'ajv';
+import { ApplyError, CommandError } from '../errors.js';
+import { pgFacts } from '../facts/pg.js';
+import { exec } from '../model/actions.js';
+import { type PasswordEncryption, parseRoleProbe, planRole, roleProbeSql } from '../pg/role.js';
+import { pgTarget, psql } from '../pg/target.js';
+import { type Payload, Secret } from '../secret.js';
+import { defineTask } from './define.js';
+
+/** Arguments of {@link ensureUser}. Attributes left out are not managed; a new role gets LOGIN unless `login: false`. */
+export interface EnsureUserArgs {
+  name: string;
+  login?: boolean;
+  replication?: boolean;
+  superuser?: boolean;
+  createdb?: boolean;
+  createrole?: boolean;
+  /** -1: no limit */
+  connectionLimit?: number;
+  /** a secret: hashed on the controller, only the verifier reaches the host */
+  password?: string | Secret;
+  /** default: the server's `password_encryption` */
+  passwordEncryption?: PasswordEncryption;
+  /** default `present` */
+  state?: 'present' | 'absent';
+  /** a timestamp, or `infinity` */
+  validUntil?: string;
+}
+
+const optBool = { type: 'boolean', nullable: true } as const;
+
+const schema: JSONSchemaType<EnsureUserArgs> = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 63 },
+    login: optBool,
+    replication: optBool,
+    superuser: optBool,
+    createdb: optBool,
+    createrole: optBool,
+    connectionLimit: { type: 'integer', minimum: -1, nullable: true },
+    // a Secret object from a script, or a string from YAML
+    password: {
+      anyOf: [{ type: 'string' }, { type: 'object' }],
+    } as unknown as JSONSchemaType<EnsureUserArgs>['properties']['password'],
+    passwordEncryption: { type: 'string', enum: ['scram-sha-256', 'md5'], nullable: true },
+    state: { type: 'string', enum: ['present', 'absent'], nullable: true },
+    validUntil: { type: 'string', minLength: 1, nullable: true },
+  },
+  required: ['name'],
+  additionalProperties: false,
+};
+
+/**
+ * A PostgreSQL role with the given attributes and password (or absent). The password is hashed here
+ * (SCRAM-SHA-256, or md5 when asked or when the server's password_encryption says so); the verifier goes to psql
+ * on stdin with statement logging off for that session, never in argv. A rerun with the same password is `ok`:
+ * the stored verifier is recomputed with its own salt and iteration count.
+ */
+export const ensureUser = defineTask<EnsureUserArgs>({
+  name: 'ensureUser',
+  description: 'a PostgreSQL role with attributes and a password hashed on the controller (or absent)',
+  schema,
+  secretArgs: ['password'],
+  async plan(ctx, args) {
+    const t = pgTarget(ctx.vars);
+    const facts = await pgFacts(ctx.facts, t);
+    if (!facts.running)
+      throw new ApplyError(`ensureUser needs a running server: ${facts.downReason ?? 'it does not answer'}`);
+    if (facts.inRecovery)
+      throw new ApplyError(
+        'ensureUser: the server is a standby (in recovery); roles are managed on the primary',
+      );
+    const password =
+      args.password === undefined || args.password instanceof Secret
+        ? args.password
+        : new Secret(String(args.password));
+    const spec = { ...args, password };
+    const cmd = psql(t);
+    const r = await ctx.facts.run(cmd, { user: t.osUser, stdin: roleProbeSql(args.name, args.validUntil) });
+    if (r.code !== 0) throw new CommandError(ctx.host, `read role ${args.name}`, r.code, r.stderr);
+    const planned = planRole(spec, parseRoleProbe(r.stdout));
+    if (!planned)
+      return {
+        actions: [],
+        reason: `role ${args.name} is ${args.state === 'absent' ? 'absent' : 'as wanted'}`,
+      };
+    const stdin: Payload = planned.sql;
+    return { actions: [exec({ summary: planned.summary, cmd, stdin, showStdin: true, user: t.osUser })] };
+  },
+});

@@ -1,0 +1,119 @@
+import type { JSONSchemaType } from 'ajv';
+import { ApplyError, CommandError, InputError } from '../errors.js';
+import { pgFacts } from '../facts/pg.js';
+import { type Action, exec, writeFile } from '../model/actions.js';
+import { HBA_CONN_TYPES, type HbaConnType, validateRule } from '../pg/hba.js';
+import { formatHbaErrors, hbaErrorsSql, parseHbaErrors } from '../pg/hba-check.js';
+import { ensureRule, type HbaChange, specToRule } from '../pg/hba-edit.js';
+import { type PgTarget, pgTarget, psql } from '../pg/target.js';
+import { Payload } from '../secret.js';
+import { defineTask, type Plan, type PlanContext } from './define.js';
+
+/** Arguments of {@link hbaRule}: one pg_hba.conf record, identified by (type, database, user, address). */
+export interface HbaRuleArgs {
+  type: HbaConnType;
+  /** as written in the file: `all`, `db1,db2`, `"my db"` */
+  database: string;
+  user: string;
+  /** CIDR, `ip mask`, host name or keyword; not for `local` */
+  address?: string;
+  method: string;
+  options?: Record<string, string>;
+  /** default `present` */
+  state?: 'present' | 'absent';
+  /** default: the server's hba_file */
+  path?: string;
+}
+
+const schema: JSONSchemaType<HbaRuleArgs> = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: [...HBA_CONN_TYPES] },
+    database: { type: 'string', minLength: 1 },
+    user: { type: 'string', minLength: 1 },
+    address: { type: 'string', minLength: 1, nullable: true },
+    method: { type: 'string', minLength: 1 },
+    options: { type: 'object', required: [], additionalProperties: { type: 'string' }, nullable: true },
+    state: { type: 'string', enum: ['present', 'absent'], nullable: true },
+    path: { type: 'string', minLength: 1, nullable: true },
+  },
+  required: ['type', 'database', 'user', 'method'],
+  additionalProperties: false,
+};
+
+/** Checks the rule for the server's version before anything is written; problems are InputErrors. */
+function validateFor(args: HbaRuleArgs, version: number): void {
+  const rule = specToRule(args);
+  // no cluster found (version 0): judge by the newest PostgreSQL
+  const problems = validateRule(rule, version || Number.POSITIVE_INFINITY);
+  if (problems.length > 0)
+    throw new InputError(`hbaRule: ${problems.join('; ')}${version ? ` (PostgreSQL ${version})` : ''}`);
+}
+
+/** A rule that exists but is never reached is the classic pg_hba mistake: say so instead of reporting ok. */
+function refuseShadowed(change: HbaChange, path: string): void {
+  if (change.shadowedBy === undefined) return;
+  throw new ApplyError(
+    `${path}:${change.line}: the rule is shadowed by the earlier rule at line ${change.shadowedBy}, which matches the same connections first; remove or narrow that rule`,
+  );
+}
+
+/** After the reload: PostgreSQL's own verdict on the file. */
+function verifier(t: PgTarget, version: number, path: string, change: HbaChange): Plan['verify'] {
+  return async (ctx: PlanContext) => {
+    const r = await ctx.facts.run(psql(t), { user: t.osUser, stdin: hbaErrorsSql(version) });
+    if (r.code !== 0) throw new CommandError(ctx.host, 'read pg_hba_file_rules', r.code, r.stderr);
+    const errors = parseHbaErrors(r.stdout);
+    if (errors.length > 0)
+      throw new ApplyError(
+        `PostgreSQL rejects ${path} (the server keeps its old rules):\n${formatHbaErrors(errors, path)}`,
+      );
+    return { line: change.line };
+  };
+}
+
+/**
+ * One pg_hba.conf record present (with this method and options) or absent. A new record goes before the first
+ * record that would match the same connections (pg_hba is first-match); nothing else in the file changes.
+ * A running server is reloaded and its `pg_hba_file_rules` checked.
+ */
+export const hbaRule = defineTask<HbaRuleArgs>({
+  name: 'hbaRule',
+  description: 'one pg_hba.conf record present or absent, placed before any record that would shadow it',
+  schema,
+  async plan(ctx, args) {
+    const t = pgTarget(ctx.vars);
+    const facts = await pgFacts(ctx.facts, t);
+    validateFor(args, facts.version);
+    const path = args.path ?? facts.hbaFile;
+    if (!path) throw new InputError('hbaRule: no path given and no server found to ask for its hba_file');
+    const st = await ctx.facts.file(path, { user: t.osUser });
+    if (!st.exists || st.content === null) throw new ApplyError(`${path}: no such file`);
+    const state = args.state ?? 'present';
+    const { text, change } = ensureRule(st.content, args, state, { file: path });
+    if (state === 'present') refuseShadowed(change, path);
+    if (change.kind === 'none')
+      return {
+        actions: [],
+        reason: `${path}: rule ${state === 'absent' ? 'absent' : `at line ${change.line}`}`,
+        data: { line: change.line },
+      };
+    const actions: Action[] = [writeFile({ path, before: st.content, after: text, user: t.osUser })];
+    if (!facts.running)
+      return { actions, data: { line: change.line }, reason: 'the server is not running: no reload' };
+    actions.push(
+      exec({
+        summary: 'reload the server (pg_reload_conf)',
+        cmd: psql(t),
+        stdin: new Payload(['SELECT pg_reload_conf();\n']),
+        showStdin: true,
+        user: t.osUser,
+      }),
+    );
+    return {
+      actions,
+      data: { line: change.line },
+      verify: verifier(t, facts.version, path, change),
+    };
+  },
+});

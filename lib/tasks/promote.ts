@@ -1,0 +1,97 @@
+import type { JSONSchemaType } from 'ajv';
+import { ApplyError, InputError } from '../errors.js';
+import { PG_FACTS, pgFacts } from '../facts/pg.js';
+import { type Exec, exec } from '../model/actions.js';
+import { sh } from '../model/command.js';
+import { binDirScript, type PgTarget, pgTarget, psql } from '../pg/target.js';
+import { Payload } from '../secret.js';
+import { defineTask, type Plan } from './define.js';
+
+/** Arguments of {@link promote}. */
+export interface PromoteArgs {
+  dataDir?: string;
+  /** wait until the promotion is done (default true) */
+  wait?: boolean;
+  /** seconds to wait (default 60) */
+  timeout?: number;
+}
+
+const schema: JSONSchemaType<PromoteArgs> = {
+  type: 'object',
+  properties: {
+    dataDir: { type: 'string', minLength: 1, nullable: true },
+    wait: { type: 'boolean', nullable: true },
+    timeout: { type: 'integer', minimum: 1, nullable: true },
+  },
+  required: [],
+  additionalProperties: false,
+};
+
+/**
+ * The promotion for a major version: `pg_promote(wait, timeout)` from 12 on (SQL, no file system access
+ * needed); `pg_ctl promote` on 10 and 11, which have no pg_promote().
+ */
+export function promoteAction(
+  t: PgTarget,
+  version: number,
+  dataDir: string,
+  wait: boolean,
+  timeout: number,
+): Exec {
+  const prediction = 'the standby leaves recovery and starts a new timeline; it accepts writes afterwards';
+  if (version >= 12) {
+    // pg_promote returns false when it did not finish within the timeout: make that an error
+    const sql = `select pg_promote(${wait}, ${timeout});\n`;
+    return exec({
+      summary: `pg_promote(${wait}, ${timeout})`,
+      cmd: sh`r=$(${psql(t)}) || exit $?; [ "$r" = t ] || { echo "pg_promote returned '$r': not promoted within ${timeout}s" >&2; exit 1; }`,
+      stdin: new Payload([sql]),
+      showStdin: true,
+      user: t.osUser,
+      prediction,
+      timeoutSec: timeout + 30,
+    });
+  }
+  const w = wait ? sh`-w -t ${timeout}` : sh`-W`;
+  return exec({
+    summary: `pg_ctl promote (${dataDir})`,
+    cmd: sh`${binDirScript(t)}; "$B/pg_ctl" -D ${dataDir} ${w} promote`,
+    user: t.osUser,
+    prediction,
+    timeoutSec: timeout + 30,
+  });
+}
+
+/** A standby promoted to a primary; `ok` when the server is not in recovery. */
+export const promote = defineTask<PromoteArgs>({
+  name: 'promote',
+  description: 'a standby promoted to primary (pg_promote() on 12+, pg_ctl promote before); ok on a primary',
+  schema,
+  async plan(ctx, args) {
+    const t = pgTarget(ctx.vars, args.dataDir ? { dataDir: args.dataDir } : {});
+    const pg = await pgFacts(ctx.facts, t);
+    if (!pg.running && pg.inRecovery)
+      throw new ApplyError(
+        `promote: the standby in ${pg.dataDir || t.dataDir} is not running; start it first`,
+      );
+    if (!pg.inRecovery) return { actions: [], reason: 'not a standby' };
+    const dataDir = pg.dataDir || t.dataDir;
+    if (!dataDir) throw new InputError('promote: no data dir (give dataDir or set pg_data_dir)');
+    const wait = args.wait ?? true;
+    const plan: Plan = {
+      actions: [promoteAction(t, pg.version, dataDir, wait, args.timeout ?? 60)],
+      invalidates: [PG_FACTS],
+      reason: 'in recovery',
+    };
+    if (wait)
+      plan.verify = async (c) => {
+        const after = await pgFacts(c.facts, t);
+        if (after.inRecovery || !after.running)
+          throw new ApplyError(
+            `promote: the server is ${after.running ? 'still in recovery' : 'not running'} after promotion`,
+          );
+        return { inRecovery: false };
+      };
+    return plan;
+  },
+});

@@ -1,0 +1,169 @@
+import type { JSONSchemaType } from 'ajv';
+import { ApplyError, InputError } from '../errors.js';
+import { PG_FACTS, type PgFacts, pgFacts } from '../facts/pg.js';
+import { type Exec, exec } from '../model/actions.js';
+import { sh } from '../model/command.js';
+import { parseConf, type SettingLine } from '../pg/conf.js';
+import { parseRows, pgTarget, psql } from '../pg/target.js';
+import { Payload } from '../secret.js';
+import { defineTask, type Plan, type PlanContext } from './define.js';
+import {
+  APPLIED_SQL,
+  type Manager,
+  pendingFromRows,
+  type ServiceTarget,
+  serviceCmd,
+  type Verb,
+} from './pg-service.js';
+
+/** Arguments of {@link service}. */
+export interface ServiceArgs {
+  /** `applied`: reload, then restart only if a changed setting needs it (pg_settings.pending_restart) */
+  state: 'started' | 'stopped' | 'restarted' | 'reloaded' | 'applied';
+  dataDir?: string;
+  /** default: pg_ctlcluster when `pg_cluster` is set, systemd when the unit `pg_service_unit` is active, else pg_ctl */
+  manager?: Manager;
+  /** seconds to wait for start/stop (default 60) */
+  timeout?: number;
+}
+
+const schema: JSONSchemaType<ServiceArgs> = {
+  type: 'object',
+  properties: {
+    state: { type: 'string', enum: ['started', 'stopped', 'restarted', 'reloaded', 'applied'] },
+    dataDir: { type: 'string', minLength: 1, nullable: true },
+    manager: { type: 'string', enum: ['pg_ctl', 'pg_ctlcluster', 'systemd'], nullable: true },
+    timeout: { type: 'integer', minimum: 1, nullable: true },
+  },
+  required: ['state'],
+  additionalProperties: false,
+};
+
+const PREDICT: Record<Verb, string> = {
+  start: 'the server starts and accepts connections',
+  stop: 'the server stops (fast shutdown)',
+  restart: 'the server restarts (sessions are disconnected) and accepts connections again',
+  reload: 'the server rereads its configuration files',
+};
+
+async function serviceTarget(ctx: PlanContext, args: ServiceArgs): Promise<ServiceTarget> {
+  const t = pgTarget(ctx.vars, args.dataDir ? { dataDir: args.dataDir } : {});
+  const dataDir = t.dataDir;
+  if (!dataDir) throw new InputError('service: no data dir (give dataDir or set pg_data_dir)');
+  const logFile = t.logFile ?? `${dataDir.replace(/\/+$/, '')}.log`;
+  const unit = typeof ctx.vars.pg_service_unit === 'string' ? ctx.vars.pg_service_unit : undefined;
+  let manager = args.manager;
+  if (!manager && t.cluster) manager = 'pg_ctlcluster';
+  if (!manager && unit && (await ctx.facts.run(sh`systemctl is-active --quiet ${unit}`)).code === 0)
+    manager = 'systemd';
+  manager ??= 'pg_ctl';
+  if (manager === 'systemd' && !unit)
+    throw new InputError('service: manager systemd needs the variable pg_service_unit');
+  if (manager === 'pg_ctlcluster' && !t.cluster)
+    throw new InputError('service: manager pg_ctlcluster needs the variables pg_version and pg_cluster');
+  const s: ServiceTarget = { t, dataDir, logFile, manager, timeout: args.timeout ?? 60 };
+  if (unit) s.unit = unit;
+  return s;
+}
+
+function action(s: ServiceTarget, verb: Verb, prediction = PREDICT[verb]): Exec {
+  const c = serviceCmd(s, verb);
+  const a = exec({
+    summary: `${s.manager} ${verb} (${s.dataDir})`,
+    cmd: c.cmd,
+    prediction,
+    timeoutSec: s.timeout + 30,
+  });
+  if (c.user) a.user = c.user;
+  return a;
+}
+
+/** Settings a check run's planned writes (the overlay) would change in the conf files, by name. */
+async function predictedChanges(ctx: PlanContext, pg: PgFacts, user: string): Promise<string[] | undefined> {
+  const files = [pg.configFile, `${pg.dataDir}/postgresql.auto.conf`, pg.hbaFile];
+  const changed: string[] = [];
+  for (const f of files.filter((p) => ctx.facts.memory.overlay.has(p))) {
+    const predicted = ctx.facts.memory.overlay.get(f)?.content ?? '';
+    const real = (await ctx.facts.run(sh`cat ${f}`, { user })).stdout;
+    if (predicted === real) continue;
+    if (f === pg.hbaFile) changed.push('pg_hba.conf');
+    const last = (text: string) => {
+      const m = new Map<string, string>();
+      for (const l of parseConf(text, f)) if (l.kind === 'setting') m.set(l.name, (l as SettingLine).value);
+      return m;
+    };
+    const [a, b] = [last(real), last(predicted)];
+    for (const n of new Set([...a.keys(), ...b.keys()])) if (a.get(n) !== b.get(n)) changed.push(n);
+  }
+  return changed.length > 0 ? changed : undefined;
+}
+
+async function planApplied(ctx: PlanContext, s: ServiceTarget, pg: PgFacts): Promise<Plan> {
+  if (!pg.running) return { actions: [], reason: 'not running: the settings take effect when it starts' };
+  const out = await ctx.facts.read(psql(s.t), { user: s.t.osUser, stdin: new Payload([APPLIED_SQL]) });
+  const pending = pendingFromRows(parseRows(out), pg.version);
+  const predicted = ctx.check ? await predictedChanges(ctx, pg, s.t.osUser) : undefined;
+  const data = { reload: pending.reload, restart: pending.restart };
+  const plan: Plan = { actions: [], invalidates: [PG_FACTS], data };
+  if (pending.reload.length > 0 || pending.restart.length > 0 || predicted) {
+    const uncertain = predicted
+      ? `; then a restart if pending_restart is set (${predicted.join(', ')} would change)`
+      : '';
+    plan.actions.push(action(s, 'reload', `${PREDICT.reload}${uncertain}`));
+  }
+  if (pending.restart.length > 0)
+    plan.actions.push(
+      action(s, 'restart', `${PREDICT.restart}: pending_restart for ${pending.restart.join(', ')}`),
+    );
+  plan.reason =
+    plan.actions.length === 0
+      ? 'all settings in effect'
+      : `to apply: ${[...pending.reload, ...pending.restart].join(', ')}`;
+  return plan;
+}
+
+function verifyRunning(s: ServiceTarget, want: boolean): Plan['verify'] {
+  return async (ctx) => {
+    const pg = await pgFacts(ctx.facts, s.t);
+    if (pg.running !== want)
+      throw new ApplyError(
+        `service: the server is ${pg.running ? 'still running' : `not running (${pg.downReason ?? ''})`}; see ${s.logFile}`,
+      );
+    return { running: pg.running };
+  };
+}
+
+async function planService(ctx: PlanContext, args: ServiceArgs): Promise<Plan> {
+  const s = await serviceTarget(ctx, args);
+  const pg = await pgFacts(ctx.facts, s.t);
+  const some = (verb: Verb, want: boolean): Plan => ({
+    actions: [action(s, verb)],
+    invalidates: [PG_FACTS],
+    verify: verifyRunning(s, want),
+  });
+  switch (args.state) {
+    case 'started':
+      return pg.running ? { actions: [], reason: 'running' } : some('start', true);
+    case 'stopped':
+      return pg.running ? some('stop', false) : { actions: [], reason: 'not running' };
+    case 'restarted':
+      return some(pg.running ? 'restart' : 'start', true);
+    case 'reloaded':
+      return pg.running
+        ? { actions: [action(s, 'reload')], invalidates: [PG_FACTS] }
+        : { actions: [], reason: 'not running: the configuration is read when it starts' };
+    case 'applied':
+      return planApplied(ctx, s, pg);
+  }
+}
+
+/**
+ * The PostgreSQL server started, stopped, restarted, reloaded, or `applied` (reload, then restart only when
+ * a changed setting needs it), through pg_ctl, pg_ctlcluster or systemd; waits until it accepts connections.
+ */
+export const service = defineTask<ServiceArgs>({
+  name: 'service',
+  description: 'the PostgreSQL server started, stopped, restarted, reloaded, or its changed settings applied',
+  schema,
+  plan: planService,
+});

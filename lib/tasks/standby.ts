@@ -1,0 +1,186 @@
+import type { SchemaObject } from 'ajv';
+import { InputError } from '../errors.js';
+import { PG_FACTS, pgFacts } from '../facts/pg.js';
+import { type Action, exec, writeFile } from '../model/actions.js';
+import { pgpassLine } from '../pg/backup.js';
+import { type ConfValue, removeSettings, setSettings } from '../pg/conf-edit.js';
+import {
+  defaultPassfile,
+  primaryConninfo,
+  RECOVERY_TARGETS,
+  recoveryConf,
+  type StandbyWanted,
+  standbySettings,
+  usesRecoveryConf,
+  writeSecretFileCmd,
+} from '../pg/standby-conf.js';
+import { type PgTarget, pgTarget } from '../pg/target.js';
+import { redact, Secret } from '../secret.js';
+import { defineTask, type PlanContext } from './define.js';
+
+/** Arguments of {@link standby}. */
+export interface StandbyArgs {
+  /** the standby's data dir (default: `pg_data_dir`) */
+  dataDir?: string;
+  primary: {
+    host: string;
+    port?: number;
+    user: string;
+    /** a passfile on this host; with `password` it is where the password is written (default beside the data dir) */
+    passfile?: string;
+    /** secret: written to the passfile (0600, owned by the server user), never into primary_conninfo */
+    password?: string | Secret;
+  };
+  restoreCommand?: string;
+  /** application_name the primary sees (default: this host's inventory name) */
+  applicationName?: string;
+  /** primary_slot_name */
+  slot?: string;
+  /** trigger_file (≤ 11) / promote_trigger_file (12–15); an error on 16+ */
+  promoteTriggerFile?: string;
+}
+
+const schema: SchemaObject = {
+  type: 'object',
+  properties: {
+    dataDir: { type: 'string', minLength: 1 },
+    primary: {
+      type: 'object',
+      properties: {
+        host: { type: 'string', minLength: 1 },
+        port: { type: 'integer', minimum: 1, maximum: 65535 },
+        user: { type: 'string', minLength: 1 },
+        passfile: { type: 'string', minLength: 1 },
+        password: { anyOf: [{ type: 'string' }, { type: 'object' }] },
+      },
+      required: ['host', 'user'],
+      additionalProperties: false,
+    },
+    restoreCommand: { type: 'string', minLength: 1 },
+    applicationName: { type: 'string', minLength: 1 },
+    slot: { type: 'string', minLength: 1 },
+    promoteTriggerFile: { type: 'string', minLength: 1 },
+  },
+  required: ['primary'],
+  additionalProperties: false,
+};
+
+/** A whole-file edit as the server user, when the text changes. */
+async function edit(
+  ctx: PlanContext,
+  t: PgTarget,
+  path: string,
+  fn: (text: string) => string,
+  mode?: string,
+): Promise<Action[]> {
+  const f = await ctx.facts.file(path, { user: t.osUser });
+  const before = f.exists ? (f.content ?? '') : null;
+  const after = fn(before ?? '');
+  if (before !== null && after === before) return [];
+  if (before === null && after === '' && mode === undefined) return [];
+  return [writeFile({ path, before, after, user: t.osUser, ...(mode ? { mode } : {}) })];
+}
+
+/** The passfile with the password: compared masked, so the plan never holds the plain text to compare with. */
+async function passfileActions(
+  ctx: PlanContext,
+  t: PgTarget,
+  path: string,
+  args: StandbyArgs,
+  port: number,
+): Promise<Action[]> {
+  const pw = args.primary.password;
+  if (pw === undefined) return [];
+  const secret = pw instanceof Secret ? pw : new Secret(pw);
+  const line = pgpassLine(args.primary.host, port, args.primary.user, secret);
+  const f = await ctx.facts.file(path, { user: t.osUser });
+  if (f.exists && redact(f.content ?? '') === line.toString() && f.mode === '0600' && f.owner === t.osUser)
+    return [];
+  return [
+    exec({
+      summary: `write passfile ${path} (mode 0600, owner ${t.osUser}; content hidden)`,
+      cmd: writeSecretFileCmd(path),
+      stdin: line,
+      user: t.osUser,
+    }),
+  ];
+}
+
+async function confActions(
+  ctx: PlanContext,
+  t: PgTarget,
+  version: number,
+  configFile: string,
+  w: StandbyWanted,
+): Promise<Action[]> {
+  const dir = t.dataDir ?? '';
+  const own: Record<string, ConfValue> = usesRecoveryConf(version) ? {} : standbySettings(version, w);
+  // after a copy the conf is the primary's: the port this host's server must use comes from pg_port
+  if (ctx.vars.pg_port !== undefined) own.port = t.port;
+  const out = await edit(ctx, t, configFile, (s) => {
+    const set = setSettings(s, own, { file: configFile, version }).text;
+    return usesRecoveryConf(version) ? set : removeSettings(set, RECOVERY_TARGETS, { file: configFile }).text;
+  });
+  if (usesRecoveryConf(version)) {
+    out.push(...(await edit(ctx, t, `${dir}/recovery.conf`, () => recoveryConf(w), '0600')));
+    return out;
+  }
+  // postgresql.auto.conf is read last: a primary_conninfo left there by `pg_basebackup -R` would win
+  const names = [...Object.keys(own), ...RECOVERY_TARGETS];
+  out.push(...(await edit(ctx, t, `${dir}/postgresql.auto.conf`, (s) => removeSettings(s, names).text)));
+  const signal = await ctx.facts.file(`${dir}/standby.signal`, { user: t.osUser });
+  if (!signal.exists)
+    out.push(
+      writeFile({ path: `${dir}/standby.signal`, before: null, after: '', mode: '0600', user: t.osUser }),
+    );
+  // 12+ refuses to start while a recovery.conf exists
+  const stray = await ctx.facts.file(`${dir}/recovery.conf`, { user: t.osUser });
+  if (stray.exists)
+    out.push(writeFile({ path: stray.path, before: stray.content ?? '', after: null, user: t.osUser }));
+  return out;
+}
+
+/** Version-aware standby configuration: recovery.conf (≤ 11) or standby.signal + settings (≥ 12). */
+export const standby = defineTask<StandbyArgs>({
+  name: 'standby',
+  description:
+    'configure a data dir as a streaming standby of a primary (version-aware, passfile, no inline password)',
+  schema,
+  secretArgs: ['primary.password'],
+  async plan(ctx, args) {
+    const t = pgTarget(ctx.vars, args.dataDir ? { dataDir: args.dataDir } : {});
+    if (!t.dataDir) throw new InputError('standby: no data dir (set dataDir or pg_data_dir)');
+    const f = await pgFacts(ctx.facts, t);
+    if (f.version === 0) {
+      if (ctx.check)
+        return {
+          actions: [],
+          reason: `no cluster in ${t.dataDir} yet (a base backup would make one): nothing to plan against`,
+        };
+      throw new InputError(`standby: ${t.dataDir} holds no cluster (no PG_VERSION)`);
+    }
+    const port = args.primary.port ?? 5432;
+    const passfile =
+      args.primary.passfile ?? (args.primary.password !== undefined ? defaultPassfile(t.dataDir) : undefined);
+    const w: StandbyWanted = {
+      conn: {
+        host: args.primary.host,
+        port,
+        user: args.primary.user,
+        applicationName: args.applicationName ?? ctx.host,
+        passfile,
+      },
+      restoreCommand: args.restoreCommand,
+      slot: args.slot,
+      promoteTriggerFile: args.promoteTriggerFile,
+    };
+    const actions = [
+      ...(passfile ? await passfileActions(ctx, t, passfile, args, port) : []),
+      ...(await confActions(ctx, t, f.version, f.configFile || `${t.dataDir}/postgresql.conf`, w)),
+    ];
+    const data = { version: f.version, primaryConninfo: primaryConninfo(w.conn) };
+    if (actions.length === 0)
+      return { actions, reason: `${t.dataDir} is a standby of ${args.primary.host}:${port}`, data };
+    return { actions, data, restartRequired: true, invalidates: [PG_FACTS] };
+  },
+});
