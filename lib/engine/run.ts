@@ -84,7 +84,7 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
   };
   const emit: EventSink = opts.onEvent ?? (() => {});
   const involved = [...new Set(hostsOf.flat())];
-  const memories = new Map(involved.map((h) => [h, new HostMemory()]));
+  const memories = new Map([...inventory.hosts.keys()].map((h) => [h, new HostMemory()]));
   const rsBase = {
     inventory,
     check: !!opts.check,
@@ -111,7 +111,8 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
   preflight(draft, plays, hostsOf);
   emit({ type: 'playbookStart', file, check: draft.check });
   const conns = await createConnections(
-    involved.map((name) => ({ name, vars: { ...inventoryVars(name), ...extraVars } })),
+    // every inventory host gets a (lazy) connection: a task may read a peer outside its play, e.g. the primary
+    [...inventory.hosts.keys()].map((name) => ({ name, vars: { ...inventoryVars(name), ...extraVars } })),
     { verbose: (host, display) => emit({ type: 'command', host, display }) },
   );
   const rs: RunState = { ...draft, conn: (h) => conns.get(h) };

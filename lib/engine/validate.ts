@@ -3,7 +3,8 @@ import { InputError, type Position } from '../errors.js';
 import { formatAjvError } from '../playbook/index.js';
 import type { AnyTask } from '../tasks/define.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// rendered values from -e k=v and templates are strings; coerce "10" and "true" as Ansible does for module args
+const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: true });
 const compiled = new WeakMap<AnyTask, ValidateFunction>();
 
 /** Validates rendered task arguments against the task's schema; InputError at the argument's position. */

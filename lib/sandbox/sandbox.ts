@@ -51,6 +51,19 @@ async function own(path: string, user: string): Promise<void> {
   await chown(path, uid, gid);
 }
 
+/** The server user must traverse every parent of the sandbox (a 0700 /root or mktemp dir stops it). */
+async function checkReachable(root: string, user: string): Promise<void> {
+  if (!isRoot() || user === 'root') return;
+  const r = await run('runuser', ['-u', user, '--', 'test', '-x', root], { cwd: '/' }).then(
+    () => true,
+    () => false,
+  );
+  if (!r)
+    throw new Error(
+      `${user} cannot reach ${root}: make its parent directories searchable (chmod o+x) or choose --dir elsewhere`,
+    );
+}
+
 /** A directory the server user owns (mode 0700 for data, 0755 otherwise). */
 async function ownedDir(path: string, user: string, mode: number): Promise<string> {
   await mkdir(path, { recursive: true });
@@ -125,6 +138,8 @@ function inventoryText(
       .join(' ')}`;
   const common = {
     ...connection,
+    // as root, become the server user with runuser: no sudo needed on the machine
+    ...(isRoot() ? { ansible_become_method: 'runuser' } : {}),
     pg_os_user: s.osUser,
     pg_address: '127.0.0.1',
     pg_archive_dir: join(s.root, 'archive'),
@@ -155,6 +170,7 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
     throw new Error(`${root} already holds a sandbox; run \`sandbox down\` first`);
   const osUser = isRoot() ? 'postgres' : (process.env.USER ?? 'postgres');
   await ownedDir(root, isRoot() ? 'root' : osUser, 0o755);
+  await checkReachable(root, osUser);
   const layout = opts.layout ?? 'initdb';
   const standbys = opts.standbys ?? 1;
   const nodes =

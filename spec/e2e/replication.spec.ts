@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
+import { root as projectRoot, runCli } from '../helpers/cli.js';
+import { eventually, nodeLog, nodeSql } from '../helpers/sandbox.js';
+
+const playbook = (name: string) => join(projectRoot, 'playbooks', name);
+
+/** Runs a playbook of the project against a sandbox's inventory, with its secrets file. */
+const play = (s: SandboxState, name: string, ...extra: string[]) =>
+  runCli([playbook(name), '-i', s.inventory, '-e', `@${s.secrets}`, ...extra]);
+
+const recapChanged = (out: string): number[] => [...out.matchAll(/changed=(\d+)/g)].map((m) => Number(m[1]));
+
+const primaryOf = (s: SandboxState) => s.nodes.find((n) => n.group === 'primary')!;
+const standbyOf = (s: SandboxState) => s.nodes.find((n) => n.group === 'standby')!;
+
+/** What a check run must leave as it was: config files, roles, server start times, the standby's empty dir. */
+async function fingerprint(s: SandboxState): Promise<string> {
+  const p = primaryOf(s);
+  const sb = standbyOf(s);
+  const conf = (
+    await nodeSql(
+      s,
+      p,
+      'select config_file, hba_file from (select current_setting($$config_file$$) config_file, current_setting($$hba_file$$) hba_file) x',
+    )
+  ).split('|');
+  const files = [
+    ...conf,
+    join(p.vars.pg_data_dir ?? `/var/lib/postgresql/15/${p.cluster}`, 'postgresql.auto.conf'),
+  ];
+  const hashes = files.map((f) => `${f}:${createHash('sha256').update(readFileSync(f)).digest('hex')}`);
+  const standbyDir = sb.vars.pg_data_dir ?? `/var/lib/postgresql/15/${sb.cluster}`;
+  return [
+    ...hashes,
+    `roles:${await nodeSql(s, p, 'select string_agg(rolname, $$,$$ order by rolname) from pg_roles')}`,
+    `started:${await nodeSql(s, p, 'select pg_postmaster_start_time()')}`,
+    `standby dir:${readdirSync(standbyDir).join(',')}`,
+    `archive:${readdirSync(join(s.root, 'archive')).join(',')}`,
+  ].join('\n');
+}
+
+function describeLayout(layout: 'initdb' | 'debian'): void {
+  describe(`e2e: replication.yml over ssh, ${layout} layout`, function () {
+    this.timeout(300_000);
+    let s: SandboxState;
+    let dir: string;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'rp-repl-'));
+      chmodSync(dir, 0o755);
+      s = await sandboxUp({ root: join(dir, 'sandbox'), ssh: true, layout });
+    });
+    after(async () => {
+      if (s) await sandboxDown(s.root);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('--check --diff on the fresh pair predicts every change and leaves everything as it was', async () => {
+      const before = await fingerprint(s);
+      const r = await play(s, 'replication.yml', '--check', '--diff');
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(r.stdout).to.include('CREATE ROLE "replicator" LOGIN REPLICATION PASSWORD \'***\'');
+      expect(r.stdout).to.match(/\+host\s+replication\s+replicator\s+127\.0\.0\.1\/32\s+scram-sha-256/);
+      expect(r.stdout).to.match(/\+archive_mode = on/);
+      expect(r.stdout).to.match(/\(prediction\) would copy .* from pg1:/);
+      expect(r.stdout).to.match(/\(prediction\) .*restart/);
+      expect(r.stdout).to.match(/\(prediction\) the server starts/);
+      expect(await fingerprint(s)).to.equal(before);
+    });
+
+    it('converges from scratch: the standby streams, rows and WAL reach it, the archive is used', async () => {
+      const r = await play(s, 'replication.yml', '--diff');
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      const p = primaryOf(s);
+      const sb = standbyOf(s);
+      expect(await nodeSql(s, p, 'select application_name, state from pg_stat_replication')).to.equal(
+        'pg2|streaming',
+      );
+      expect(await nodeSql(s, sb, 'select status from pg_stat_wal_receiver')).to.equal('streaming');
+      expect(await nodeSql(s, sb, 'select pg_is_in_recovery()')).to.equal('t');
+      await nodeSql(
+        s,
+        p,
+        'create table if not exists proof (v text); insert into proof values ($$from the primary$$)',
+      );
+      const seen = await eventually(() => nodeSql(s, sb, 'select v from proof').catch(() => ''));
+      expect(seen).to.equal('from the primary');
+      const segment = await nodeSql(s, p, 'select pg_walfile_name(pg_switch_wal())');
+      const archived = await eventually(async () => existsSync(join(s.root, 'archive', segment)));
+      expect(archived, `${segment} in the archive`).to.equal(true);
+      expect(readFileSync(nodeLog(sb), 'utf8')).to.match(/restored log file "[0-9A-F]{24}" from archive/);
+    });
+
+    it('a second run reports changed=0 on every host', async () => {
+      const r = await play(s, 'replication.yml');
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(recapChanged(r.stdout)).to.deep.equal([0, 0]);
+    });
+
+    it('promote.yml makes the standby writable', async () => {
+      const r = await runCli([playbook('promote.yml'), '-i', s.inventory, '-e', 'new_primary=pg2']);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      const sb = standbyOf(s);
+      expect(await nodeSql(s, sb, 'select pg_is_in_recovery()')).to.equal('f');
+      expect(await nodeSql(s, sb, 'insert into proof values ($$after promotion$$) returning v')).to.equal(
+        'after promotion',
+      );
+    });
+  });
+}
+
+describeLayout('initdb');
+describeLayout('debian');
+
+describe('e2e: a wrong replication password', function () {
+  this.timeout(300_000);
+  let s: SandboxState;
+  let dir: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rp-wrongpw-'));
+    chmodSync(dir, 0o755);
+    s = await sandboxUp({ root: join(dir, 'sandbox'), ssh: true });
+  });
+  after(async () => {
+    if (s) await sandboxDown(s.root);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('fails at waitForReplication with the standby log lines that say why, exit 2', async () => {
+    const primary = await play(s, 'replication.yml', '-l', 'primary');
+    expect(primary.code, primary.stdout + primary.stderr).to.equal(0);
+    // the low-level copy needs no replication password, so the run gets as far as streaming
+    const r = await play(
+      s,
+      'replication.yml',
+      '-l',
+      'standby',
+      '-e',
+      'replication_password=not-the-password',
+      '-e',
+      'pg_backup_method=lowlevel',
+      '-e',
+      'pg_replication_timeout=10',
+    );
+    expect(r.code, r.stdout + r.stderr).to.equal(2);
+    expect(r.stdout).to.match(/TASK \[postgres_standby : streaming from the primary\][\s\S]*fatal: \[pg2\]/);
+    expect(r.stdout).to.include('password authentication failed for user "replicator"');
+    expect(r.stdout).not.to.include('not-the-password');
+  });
+});
