@@ -14,11 +14,16 @@ import { type SandboxState, sandboxDown, sandboxUp } from '../lib/sandbox/sandbo
 const runs = Number(process.argv[2] ?? 3);
 const playbook = fileURLToPath(new URL('../playbooks/replication.yml', import.meta.url));
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 async function timed(s: SandboxState, check: boolean): Promise<number> {
   const t0 = performance.now();
-  const r = await runPlaybook(playbook, { inventory: [s.inventory], extraVars: parseExtraVars(`@${s.secrets}`), check });
+  const r = await runPlaybook(playbook, {
+    inventory: [s.inventory],
+    extraVars: parseExtraVars(`@${s.secrets}`),
+    check,
+  });
   if (r.exitCode !== 0) throw new Error(`replication.yml exited ${r.exitCode}`);
   return performance.now() - t0;
 }

@@ -29,7 +29,7 @@ async function runBatch(rs: RunState, play: Play, hosts: string[]): Promise<void
     const active = hosts.filter((h) => alive(rs, h));
     if (active.length === 0) break;
     rs.emit({ type: 'taskStart', name: task.name, handler: false, where: task.where });
-    await pool(active, rs.forks, async (host) => {
+    await pool(active, Math.min(rs.forks, task.throttle ?? rs.forks), async (host) => {
       const r = await runOnHost(rs, play, task, host, hosts);
       if (r.status === 'changed') notify(notified, host, task);
     });

@@ -58,6 +58,7 @@ export const taskKeywordSchema: SchemaObject = {
     check_mode: bool,
     vars: obj,
     changed_when: { type: ['string', 'boolean'] },
+    throttle: { type: 'integer', minimum: 1 },
   },
   additionalProperties: false,
 };

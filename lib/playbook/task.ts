@@ -128,6 +128,7 @@ function optional(kw: Raw, role: string | undefined): Partial<TaskNode> {
   if (kw.when !== undefined) out.when = cond(kw.when);
   if (kw.changed_when !== undefined) out.changedWhen = cond(kw.changed_when);
   if (kw.loop !== undefined) out.loop = kw.loop;
+  if (typeof kw.throttle === 'number') out.throttle = kw.throttle;
   if (typeof kw.register === 'string') out.register = kw.register;
   if (typeof kw.become === 'boolean') out.become = kw.become;
   if (typeof kw.become_user === 'string') out.becomeUser = kw.become_user;

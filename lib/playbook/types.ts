@@ -32,6 +32,8 @@ export interface TaskNode {
   noLog: boolean;
   checkMode?: boolean;
   changedWhen?: string;
+  /** at most this many hosts run the task at once (Ansible's `throttle`) */
+  throttle?: number;
   vars: Record<string, unknown>;
   role?: string;
   /** for template/file lookup: the role's dir, then the playbook's */

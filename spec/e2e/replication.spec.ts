@@ -17,6 +17,7 @@ const recapChanged = (out: string): number[] => [...out.matchAll(/changed=(\d+)/
 
 const primaryOf = (s: SandboxState) => s.nodes.find((n) => n.group === 'primary')!;
 const standbyOf = (s: SandboxState) => s.nodes.find((n) => n.group === 'standby')!;
+const standbys = (s: SandboxState) => s.nodes.filter((n) => n.group === 'standby');
 
 /** What a check run must leave as it was: config files, roles, server start times, the standby's empty dir. */
 async function fingerprint(s: SandboxState): Promise<string> {
@@ -44,8 +45,8 @@ async function fingerprint(s: SandboxState): Promise<string> {
   ].join('\n');
 }
 
-function describeLayout(layout: 'initdb' | 'debian'): void {
-  describe(`e2e: replication.yml over ssh, ${layout} layout`, function () {
+function describeLayout(layout: 'initdb' | 'debian', count: number): void {
+  describe(`e2e: replication.yml over ssh, ${layout} layout, ${count} standby(s)`, function () {
     this.timeout(300_000);
     let s: SandboxState;
     let dir: string;
@@ -53,7 +54,7 @@ function describeLayout(layout: 'initdb' | 'debian'): void {
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'rp-repl-'));
       chmodSync(dir, 0o755);
-      s = await sandboxUp({ root: join(dir, 'sandbox'), ssh: true, layout });
+      s = await sandboxUp({ root: join(dir, 'sandbox'), ssh: true, layout, standbys: count });
     });
     after(async () => {
       if (s) await sandboxDown(s.root);
@@ -73,33 +74,40 @@ function describeLayout(layout: 'initdb' | 'debian'): void {
       expect(await fingerprint(s)).to.equal(before);
     });
 
-    it('converges from scratch: the standby streams, rows and WAL reach it, the archive is used', async () => {
+    it('converges from scratch: every standby streams, rows and WAL reach it, the archive is used', async () => {
       const r = await play(s, 'replication.yml', '--diff');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
       const p = primaryOf(s);
-      const sb = standbyOf(s);
-      expect(await nodeSql(s, p, 'select application_name, state from pg_stat_replication')).to.equal(
-        'pg2|streaming',
-      );
-      expect(await nodeSql(s, sb, 'select status from pg_stat_wal_receiver')).to.equal('streaming');
-      expect(await nodeSql(s, sb, 'select pg_is_in_recovery()')).to.equal('t');
+      const names = standbys(s).map((n) => `${n.name}|streaming`);
+      expect(
+        await nodeSql(s, p, 'select application_name, state from pg_stat_replication order by 1'),
+      ).to.equal(names.join('\n'));
       await nodeSql(
         s,
         p,
         'create table if not exists proof (v text); insert into proof values ($$from the primary$$)',
       );
-      const seen = await eventually(() => nodeSql(s, sb, 'select v from proof').catch(() => ''));
-      expect(seen).to.equal('from the primary');
       const segment = await nodeSql(s, p, 'select pg_walfile_name(pg_switch_wal())');
+      for (const sb of standbys(s)) {
+        expect(await nodeSql(s, sb, 'select status from pg_stat_wal_receiver')).to.equal('streaming');
+        expect(await nodeSql(s, sb, 'select pg_is_in_recovery()')).to.equal('t');
+        const seen = await eventually(() => nodeSql(s, sb, 'select v from proof').catch(() => ''));
+        expect(seen, `row on ${sb.name}`).to.equal('from the primary');
+        expect(readFileSync(nodeLog(sb), 'utf8')).to.match(/restored log file "[0-9A-F]{24}" from archive/);
+      }
       const archived = await eventually(async () => existsSync(join(s.root, 'archive', segment)));
       expect(archived, `${segment} in the archive`).to.equal(true);
-      expect(readFileSync(nodeLog(sb), 'utf8')).to.match(/restored log file "[0-9A-F]{24}" from archive/);
+      const status = await runCli(['status', '-i', s.inventory]);
+      expect(status.code, status.stdout + status.stderr).to.equal(0);
+      for (const sb of standbys(s))
+        expect(status.stdout).to.match(new RegExp(`standby ${sb.name} from \\S+: streaming`));
+      expect(status.stdout).to.match(/wal receiver: streaming/);
     });
 
     it('a second run reports changed=0 on every host', async () => {
       const r = await play(s, 'replication.yml');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
-      expect(recapChanged(r.stdout)).to.deep.equal([0, 0]);
+      expect(recapChanged(r.stdout)).to.deep.equal(s.nodes.map(() => 0));
     });
 
     it('promote.yml makes the standby writable', async () => {
@@ -114,8 +122,8 @@ function describeLayout(layout: 'initdb' | 'debian'): void {
   });
 }
 
-describeLayout('initdb');
-describeLayout('debian');
+describeLayout('initdb', 2);
+describeLayout('debian', 1);
 
 describe('e2e: a wrong replication password', function () {
   this.timeout(300_000);

@@ -154,4 +154,19 @@ describe('engine', () => {
     expect(readFileSync(join(dir, 'h1'), 'utf8')).to.equal('10.0.0.1:5432 peer=10.0.0.2:5432');
     expect(readFileSync(join(dir, 'h2'), 'utf8')).to.equal('10.0.0.2:5432 peer=10.0.0.1:5432');
   });
+
+  it('throttle runs a task on at most N hosts at once', async () => {
+    const s = await play(`- hosts: all
+  tasks:
+    - name: one at a time, or the lock is taken
+      command: "mkdir ${dir}/lock && sleep 0.3 && rmdir ${dir}/lock"
+      throttle: 1
+`);
+    expect(s.exitCode).to.equal(0);
+    expect(results('one at a time, or the lock is taken').map(([, st]) => st)).to.deep.equal([
+      'changed',
+      'changed',
+      'changed',
+    ]);
+  });
 });
