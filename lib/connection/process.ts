@@ -26,38 +26,18 @@ function exitCode(code: number | null, signal: NodeJS.Signals | null): number {
  * Runs argv with stdin, collecting output. `backstopSec` kills the process locally only if the host-side
  * `timeout` failed to; stdin is always closed so a command that reads it never waits for us.
  */
-export function runProcess(
+export async function runProcess(
   argv: readonly string[],
   stdin: Buffer,
   opts: { cwd?: string; backstopSec?: number } = {},
 ): Promise<RawResult> {
-  const [file, ...args] = argv;
-  return new Promise((resolve, reject) => {
-    const child = spawn(file ?? 'false', args, { cwd: opts.cwd ?? '/', stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    // EPIPE when the command exits without reading stdin is expected, not an error
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(stdin);
-    const timer =
-      opts.backstopSec !== undefined
-        ? setTimeout(() => child.kill('SIGKILL'), opts.backstopSec * 1000)
-        : undefined;
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        code: exitCode(code, signal),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-  });
+  const p = spawnProcess(argv, opts);
+  const out: Buffer[] = [];
+  p.stdout.on('data', (b: Buffer) => out.push(b));
+  p.stdin.end(stdin);
+  // 'close' (which settles done) comes after stdout has ended, so every chunk is in
+  const r = await p.done;
+  return { ...r, stdout: Buffer.concat(out).toString('utf8') };
 }
 
 /**
@@ -76,9 +56,12 @@ export interface StreamedProcess {
 }
 
 /** Spawns argv with piped stdin/stdout for streaming (see {@link runProcess} for the collecting variant). */
-export function spawnProcess(argv: readonly string[], opts: { backstopSec?: number } = {}): StreamedProcess {
+export function spawnProcess(
+  argv: readonly string[],
+  opts: { cwd?: string; backstopSec?: number } = {},
+): StreamedProcess {
   const [file, ...args] = argv;
-  const child = spawn(file ?? 'false', args, { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(file ?? 'false', args, { cwd: opts.cwd ?? '/', stdio: ['pipe', 'pipe', 'pipe'] });
   const err: Buffer[] = [];
   child.stderr.on('data', (b: Buffer) => err.push(b));
   // a reader that exits early (EPIPE) shows up in its exit code, not as an exception here
