@@ -96,6 +96,11 @@ export async function executeTask(
   for (const prefix of plan.invalidates ?? []) h.memory.forget(prefix);
   const verified = plan.verify ? await plan.verify(ctx) : undefined;
   const data: Record<string, unknown> = { ...plan.data, ...verified, changed: status === 'changed' };
-  if (out) Object.assign(data, { rc: out.code, stdout: out.stdout, stderr: out.stderr });
+  if (out)
+    Object.assign(
+      data,
+      { rc: out.code, stdout: out.stdout, stderr: out.stderr },
+      plan.parseOutput?.(out.stdout),
+    );
   return { ...base, status, data };
 }

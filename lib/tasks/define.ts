@@ -35,6 +35,8 @@ export interface Plan {
    * data, e.g. reading pg_hba_file_rules after a reload. Throws ApplyError when the outcome is wrong.
    */
   verify?: (ctx: PlanContext) => Promise<Record<string, unknown> | undefined>;
+  /** turns the output of the last applied command into data for register: (e.g. the rows of a query) */
+  parseOutput?: (stdout: string) => Record<string, unknown>;
   /** facts that applying invalidates (HostMemory key prefixes) */
   invalidates?: string[];
   /**

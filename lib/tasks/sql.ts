@@ -56,6 +56,7 @@ export const sql = defineTask<SqlArgs>({
         actions: [
           exec({ summary, cmd, stdin, showStdin: true, user: t.osUser, prediction: 'would run the SQL' }),
         ],
+        parseOutput: sqlData,
       };
     }
     const r = await ctx.facts.run(cmd, { user: t.osUser, stdin });

@@ -48,13 +48,14 @@ describe('sql', () => {
     });
 
     it('changed: true is an action: predicted in check mode (nothing runs), changed in a real run', async () => {
-      const args = { query: "insert into t values (3, 'x')", database: 'app', changed: true };
+      const args = { query: "insert into t values (3, 'x') returning id", database: 'app', changed: true };
       const dry = await sql(host, args, { check: true });
       expect(dry.status).to.equal('changed');
       expect(dry.actions[0]).to.include({ kind: 'exec', prediction: 'would run the SQL' });
       expect((await c.psql('select count(*) from t', { db: 'app' })).trim()).to.equal('2');
       const real = await sql(host, args);
       expect(real.status).to.equal('changed');
+      expect(real.data).to.deep.include({ rows: [['3']], rowCount: 1 });
       expect((await c.psql('select count(*) from t', { db: 'app' })).trim()).to.equal('3');
     });
 
