@@ -4,6 +4,7 @@ import { PG_FACTS, type PgFacts, pgFacts } from '../facts/pg.js';
 import { type Exec, exec } from '../model/actions.js';
 import { sh } from '../model/command.js';
 import { parseConf, type SettingLine } from '../pg/conf.js';
+import { restartOrReload, sameValue } from '../pg/guc.js';
 import { parseRows, pgTarget, psql } from '../pg/target.js';
 import { Payload } from '../secret.js';
 import { defineTask, type Plan, type PlanContext } from './define.js';
@@ -82,6 +83,7 @@ function action(s: ServiceTarget, verb: Verb, prediction = PREDICT[verb]): Exec 
 async function predictedChanges(ctx: PlanContext, pg: PgFacts, user: string): Promise<string[] | undefined> {
   const files = [pg.configFile, `${pg.dataDir}/postgresql.auto.conf`, pg.hbaFile];
   const changed: string[] = [];
+  const values = new Map<string, string>();
   for (const f of files.filter((p) => ctx.facts.memory.overlay.has(p))) {
     const predicted = ctx.facts.memory.overlay.get(f)?.content ?? '';
     const real = (await ctx.facts.run(sh`cat ${f}`, { user })).stdout;
@@ -94,8 +96,31 @@ async function predictedChanges(ctx: PlanContext, pg: PgFacts, user: string): Pr
     };
     const [a, b] = [last(real), last(predicted)];
     for (const n of new Set([...a.keys(), ...b.keys()])) if (a.get(n) !== b.get(n)) changed.push(n);
+    for (const [n, v] of b) values.set(n, v);
   }
-  return changed.length > 0 ? changed : undefined;
+  const effective = await differFromRunning(ctx, pg, user, changed, values);
+  return effective.length > 0 ? effective : undefined;
+}
+
+/** Of the settings whose file lines change, those whose new value differs from what the server runs with. */
+async function differFromRunning(
+  ctx: PlanContext,
+  pg: PgFacts,
+  user: string,
+  names: string[],
+  values: Map<string, string>,
+): Promise<string[]> {
+  const gucs = names.filter((n) => n !== 'pg_hba.conf' && values.has(n));
+  if (gucs.length === 0) return names;
+  const list = gucs.map((n) => `'${n.replace(/'/g, "''")}'`).join(', ');
+  const sql = `select name, current_setting(name) from pg_settings where name in (${list});\n`;
+  const rows = parseRows(await ctx.facts.read(psql(pgTarget(ctx.vars)), { user, stdin: new Payload([sql]) }));
+  const running = new Map(rows.map(([n = '', v = '']) => [n, v]));
+  return names.filter((n) => {
+    const now = running.get(n);
+    const next = values.get(n);
+    return now === undefined || next === undefined || !sameValue(n, now, next, pg.version);
+  });
 }
 
 async function planApplied(ctx: PlanContext, s: ServiceTarget, pg: PgFacts): Promise<Plan> {
@@ -105,15 +130,18 @@ async function planApplied(ctx: PlanContext, s: ServiceTarget, pg: PgFacts): Pro
   const predicted = ctx.check ? await predictedChanges(ctx, pg, s.t.osUser) : undefined;
   const data = { reload: pending.reload, restart: pending.restart };
   const plan: Plan = { actions: [], invalidates: [PG_FACTS], data };
-  if (pending.reload.length > 0 || pending.restart.length > 0 || predicted) {
-    const uncertain = predicted
-      ? `; then a restart if pending_restart is set (${predicted.join(', ')} would change)`
-      : '';
-    plan.actions.push(action(s, 'reload', `${PREDICT.reload}${uncertain}`));
+  // in check mode, settings the planned writes change need a restart when their context is postmaster
+  const byContext = (want: string) =>
+    (predicted ?? []).filter((n) => restartOrReload(n, pg.version) === want);
+  const restartFor = [...new Set([...pending.restart, ...byContext('restart')])].sort();
+  const unknown = byContext('unknown').filter((n) => n !== 'pg_hba.conf');
+  if (pending.reload.length > 0 || restartFor.length > 0 || predicted) {
+    const maybe = unknown.length > 0 ? `; a restart too if ${unknown.join(', ')} need one` : '';
+    plan.actions.push(action(s, 'reload', `${PREDICT.reload}${maybe}`));
   }
-  if (pending.restart.length > 0)
+  if (restartFor.length > 0)
     plan.actions.push(
-      action(s, 'restart', `${PREDICT.restart}: pending_restart for ${pending.restart.join(', ')}`),
+      action(s, 'restart', `${PREDICT.restart}: ${restartFor.join(', ')} take effect only at start`),
     );
   plan.reason =
     plan.actions.length === 0

@@ -13,6 +13,16 @@ const playbook = (name: string) => join(projectRoot, 'playbooks', name);
 const play = (s: SandboxState, name: string, ...extra: string[]) =>
   runCli([playbook(name), '-i', s.inventory, '-e', `@${s.secrets}`, ...extra]);
 
+/**
+ * A run's output without play banners (check runs mark theirs) and progress lines (timing-dependent), sorted:
+ * hosts of one task report in the order they finish.
+ */
+const comparable = (out: string): string[] =>
+  out
+    .split('\n')
+    .filter((l) => !/^PLAY \[|^progress:/.test(l))
+    .sort();
+
 const recapChanged = (out: string): number[] => [...out.matchAll(/changed=(\d+)/g)].map((m) => Number(m[1]));
 
 const primaryOf = (s: SandboxState) => s.nodes.find((n) => n.group === 'primary')!;
@@ -50,6 +60,7 @@ function describeLayout(layout: 'initdb' | 'debian', count: number): void {
     this.timeout(300_000);
     let s: SandboxState;
     let dir: string;
+    let checkOutput = '';
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'rp-repl-'));
@@ -72,11 +83,14 @@ function describeLayout(layout: 'initdb' | 'debian', count: number): void {
       expect(r.stdout).to.match(/\(prediction\) .*restart/);
       expect(r.stdout).to.match(/\(prediction\) the server starts/);
       expect(await fingerprint(s)).to.equal(before);
+      checkOutput = r.stdout;
     });
 
     it('converges from scratch: every standby streams, rows and WAL reach it, the archive is used', async () => {
       const r = await play(s, 'replication.yml', '--diff');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
+      // the dry run showed exactly what the real run did, line for line
+      expect(comparable(r.stdout)).to.deep.equal(comparable(checkOutput));
       const p = primaryOf(s);
       const names = standbys(s).map((n) => `${n.name}|streaming`);
       expect(
