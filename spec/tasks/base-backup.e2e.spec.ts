@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { renderDiff } from '../../lib/report/diff.js';
 import { Secret } from '../../lib/secret.js';
 import { baseBackup } from '../../lib/tasks/base-backup.js';
-import { converge, filesSnapshot } from '../helpers/pg-host.js';
+import { converge, filesSnapshot } from '../helpers/contract.js';
 import { type PgPair, pgPair, REPL_PASSWORD } from '../helpers/pg-pair.js';
 
 const sysid = (p: PgPair) =>

@@ -4,7 +4,8 @@ import type { Host } from '../../lib/engine/connect.js';
 import { type Cluster, createCluster } from '../../lib/sandbox/pg-cluster.js';
 import { Secret } from '../../lib/secret.js';
 import { ensureUser } from '../../lib/tasks/ensure-user.js';
-import { converge, pgHost } from '../helpers/pg-host.js';
+import { converge } from '../helpers/contract.js';
+import { pgHost } from '../helpers/pg-host.js';
 
 /** Logs in over TCP (127.0.0.1, so the md5 rule initdb's `-A` gives applies) with a password; true on success. */
 function login(c: Cluster, user: string, password: string): Promise<boolean> {

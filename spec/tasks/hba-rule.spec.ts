@@ -7,7 +7,8 @@ import { type Cluster, createCluster } from '../../lib/sandbox/pg-cluster.js';
 import { ensureLine } from '../../lib/tasks/ensure-line.js';
 import { ensureUser } from '../../lib/tasks/ensure-user.js';
 import { hbaRule } from '../../lib/tasks/hba-rule.js';
-import { converge, filesSnapshot, pgHost } from '../helpers/pg-host.js';
+import { converge, filesSnapshot } from '../helpers/contract.js';
+import { pgHost } from '../helpers/pg-host.js';
 
 async function rejection(p: Promise<unknown>): Promise<Error> {
   try {

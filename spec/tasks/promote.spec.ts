@@ -5,7 +5,8 @@ import type { Host } from '../../lib/engine/connect.js';
 import { renderDiff } from '../../lib/report/diff.js';
 import { type Cluster, createCluster } from '../../lib/sandbox/pg-cluster.js';
 import { promote } from '../../lib/tasks/promote.js';
-import { converge, filesSnapshot, pgHost } from '../helpers/pg-host.js';
+import { converge, filesSnapshot } from '../helpers/contract.js';
+import { pgHost } from '../helpers/pg-host.js';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 

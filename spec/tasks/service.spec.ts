@@ -4,7 +4,8 @@ import { renderDiff } from '../../lib/report/diff.js';
 import { type Cluster, createCluster } from '../../lib/sandbox/pg-cluster.js';
 import { service } from '../../lib/tasks/service.js';
 import { setConf } from '../../lib/tasks/set-conf.js';
-import { converge, filesSnapshot, pgHost } from '../helpers/pg-host.js';
+import { converge, filesSnapshot } from '../helpers/contract.js';
+import { pgHost } from '../helpers/pg-host.js';
 
 /** service on a real PostgreSQL 15 cluster through pg_ctl; outcomes read from the server. */
 describe('service (e2e)', function () {

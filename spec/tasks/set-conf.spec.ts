@@ -3,7 +3,8 @@ import type { Host } from '../../lib/engine/connect.js';
 import { type Cluster, createCluster } from '../../lib/sandbox/pg-cluster.js';
 import { service } from '../../lib/tasks/service.js';
 import { setConf } from '../../lib/tasks/set-conf.js';
-import { converge, filesSnapshot, pgHost } from '../helpers/pg-host.js';
+import { converge, filesSnapshot } from '../helpers/contract.js';
+import { pgHost } from '../helpers/pg-host.js';
 
 /** setConf on a real PostgreSQL 15 cluster, checked by asking the server. */
 describe('setConf (e2e)', function () {

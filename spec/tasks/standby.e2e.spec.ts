@@ -6,7 +6,7 @@ import { Secret } from '../../lib/secret.js';
 import { baseBackup } from '../../lib/tasks/base-backup.js';
 import { standby } from '../../lib/tasks/standby.js';
 import { waitForReplication } from '../../lib/tasks/wait-for-replication.js';
-import { converge, filesSnapshot } from '../helpers/pg-host.js';
+import { converge, filesSnapshot } from '../helpers/contract.js';
 import { type PgPair, pgPair, REPL_PASSWORD } from '../helpers/pg-pair.js';
 
 describe('standby + waitForReplication (two real clusters)', function () {
