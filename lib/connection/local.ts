@@ -30,7 +30,8 @@ export class LocalConnection implements Connection {
     this.onCommand?.(displayCommand(cmd.sh, opts.become, this.user));
     const p = spawnProcess(['sh', '-c', buildScript(cmd.sh, opts, this.user)]);
     if (opts.stdin !== undefined) p.stdin.end(stdinBytes(opts.stdin));
-    return { stdout: p.stdout, stdin: p.stdin, done: p.done.then(redactResult) };
+    // stderr stays raw: the copy reads data (the backup label) from it; messages are masked when shown
+    return { stdout: p.stdout, stdin: p.stdin, done: p.done };
   }
 
   /** Nothing to close. */

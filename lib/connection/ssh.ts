@@ -106,7 +106,8 @@ export class SshConnection implements Connection {
     const script = buildScript(cmd.sh, opts, this.login);
     const p = spawnProcess(['ssh', ...sshArgs(this.o), this.host, script]);
     if (opts.stdin !== undefined) p.stdin.end(stdinBytes(opts.stdin));
-    return { stdout: p.stdout, stdin: p.stdin, done: p.done.then(redactResult) };
+    // stderr stays raw: the copy reads data (the backup label) from it; messages are masked when shown
+    return { stdout: p.stdout, stdin: p.stdin, done: p.done };
   }
 
   /** Closes the master (`ssh -O exit`); otherwise it would linger for ControlPersist seconds. */

@@ -31,7 +31,7 @@ export interface ExecResult {
 export interface Spawned {
   stdout: Readable;
   stdin: Writable;
-  /** resolves when the command has ended; `stdout` is empty here (it was streamed), stderr is redacted */
+  /** resolves when the command has ended; `stdout` is empty (it was streamed); stderr is raw: mask it before showing */
   done: Promise<ExecResult>;
 }
 
