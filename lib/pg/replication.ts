@@ -28,16 +28,16 @@ const lastLine = (s: string): string => s.trim().split('\n').pop() ?? '';
 /** Reads the answers of {@link replicationSql} (primary) and {@link receiverSql} (standby). */
 export function readReplication(primary: ExecResult, standby: ExecResult): ReplicationState {
   const [row] = primary.code === 0 ? parseRows(primary.stdout) : [];
-  const state = primary.code !== 0 ? `primary: ${lastLine(primary.stderr)}` : (row?.[0] ?? 'no walsender');
+  const state = primary.code !== 0 ? `primary: ${lastLine(primary.stderr)}` : (row?.[0] ?? 'none');
   const receiver =
     standby.code !== 0
       ? `standby: ${lastLine(standby.stderr)}`
-      : (parseRows(standby.stdout)[0]?.[0] ?? 'no walreceiver');
+      : (parseRows(standby.stdout)[0]?.[0] ?? 'none');
   const lag = row?.[1] ? Number(row[1]) : null;
   const data = { state, receiver, lagBytes: lag, replayLag: row?.[2] || null, syncState: row?.[3] ?? '' };
   const streaming = state === 'streaming' && receiver === 'streaming';
   const summary = streaming
     ? `lag ${lag ?? '?'} bytes${data.replayLag ? `, replay_lag ${data.replayLag}` : ''}`
-    : `primary sees ${state}, standby walreceiver ${receiver}`;
+    : `walsender on the primary: ${state}; walreceiver on the standby: ${receiver}`;
   return { streaming, summary, data };
 }

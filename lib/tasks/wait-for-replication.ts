@@ -70,8 +70,15 @@ export const waitForReplication = defineTask<WaitForReplicationArgs>({
     const t = pgTarget(ctx.vars);
     const deadline = Date.now() + (args.timeout ?? 60) * 1000;
     let last: ReplicationState = await probe(ctx, args.primary, pt, t, app);
+    let said = '';
+    let saidAt = 0;
     while (!last.streaming && Date.now() < deadline) {
-      ctx.progress(`waiting for ${what}: ${last.summary}`);
+      // say what we wait for when it changes, and every 5 s while it does not
+      if (last.summary !== said || Date.now() - saidAt >= 5000) {
+        ctx.progress(`waiting for ${what}: ${last.summary}`);
+        said = last.summary;
+        saidAt = Date.now();
+      }
       await sleep(500);
       last = await probe(ctx, args.primary, pt, t, app);
     }

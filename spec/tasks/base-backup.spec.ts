@@ -203,7 +203,7 @@ describe('waitForReplication: reading both sides', () => {
     const r = readReplication(ok(''), { code: 2, stdout: '', stderr: 'psql: error: connection refused\n' });
     expect(r.streaming).to.equal(false);
     expect(r.summary).to.equal(
-      'primary sees no walsender, standby walreceiver standby: psql: error: connection refused',
+      'walsender on the primary: none; walreceiver on the standby: standby: psql: error: connection refused',
     );
   });
 });
