@@ -29,7 +29,7 @@ function exitCode(code: number | null, signal: NodeJS.Signals | null): number {
 export async function runProcess(
   argv: readonly string[],
   stdin: Buffer,
-  opts: { cwd?: string; backstopSec?: number } = {},
+  opts: { cwd?: string; backstopSec?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<RawResult> {
   const p = spawnProcess(argv, opts);
   const out: Buffer[] = [];
@@ -58,10 +58,14 @@ export interface StreamedProcess {
 /** Spawns argv with piped stdin/stdout for streaming (see {@link runProcess} for the collecting variant). */
 export function spawnProcess(
   argv: readonly string[],
-  opts: { cwd?: string; backstopSec?: number } = {},
+  opts: { cwd?: string; backstopSec?: number; env?: NodeJS.ProcessEnv } = {},
 ): StreamedProcess {
   const [file, ...args] = argv;
-  const child = spawn(file ?? 'false', args, { cwd: opts.cwd ?? '/', stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(file ?? 'false', args, {
+    cwd: opts.cwd ?? '/',
+    env: opts.env ?? process.env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const err: Buffer[] = [];
   child.stderr.on('data', (b: Buffer) => err.push(b));
   // a reader that exits early (EPIPE) shows up in its exit code, not as an exception here

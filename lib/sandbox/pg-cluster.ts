@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runProcess } from '../connection/process.js';
+import { freePort } from './ports.js';
 
 /** Where Debian's PostgreSQL 15 server binaries live. */
 export const DEFAULT_PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -67,25 +67,7 @@ const isRoot = (): boolean => process.getuid?.() === 0;
 
 /** Runs an argv from cwd `/` so any OS user can read it; never throws for a non-zero exit. */
 function run(argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const [cmd, ...args] = argv;
-    const child = spawn(cmd ?? 'false', args, { cwd: '/', env: opts.env ?? process.env });
-    // a child that exits before reading its (empty) stdin gives EPIPE: not an error here
-    child.stdin.on('error', () => undefined);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    // a child that exits without reading stdin (id, pg_ctl) makes the write fail with EPIPE: not an error here
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(opts.stdin ?? '');
-  });
+  return runProcess(argv, Buffer.from(opts.stdin ?? ''), { env: opts.env });
 }
 
 async function runOk(argv: string[], what: string, opts?: Parameters<typeof run>[1]): Promise<string> {
@@ -93,19 +75,6 @@ async function runOk(argv: string[], what: string, opts?: Parameters<typeof run>
   if (r.code !== 0)
     throw new Error(`${what} failed (exit ${r.code}): ${argv.join(' ')}\n${r.stderr}${r.stdout}`);
   return r.stdout;
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Quotes a value as a postgresql.conf string literal. */

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createCluster, DEFAULT_PG_BIN, freePort } from './pg-cluster.js';
+import { createCluster, DEFAULT_PG_BIN } from './pg-cluster.js';
+import { freePort } from './ports.js';
 import { startSshd } from './sshd.js';
 
 const run = promisify(execFile);

@@ -1,10 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { shq } from '../model/command.js';
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -22,18 +23,6 @@ export interface SshdHandle {
   hostVars(): Record<string, string>;
   /** Kills sshd and removes its directory. */
   stop(): Promise<void>;
-}
-
-/** A port that was free a moment ago: bind to 0 and let the kernel choose. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** The sshd_config of the sandbox; PermitUserEnvironment HOME lets the key line give a clean remote HOME. */

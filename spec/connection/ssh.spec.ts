@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { type Connections, createConnections } from '../../lib/connection/index.js';
 import { ConnectError } from '../../lib/errors.js';
 import { sh } from '../../lib/model/command.js';
-import { freePort, type SshdHandle, startSshd } from '../../lib/sandbox/sshd.js';
+import { freePort } from '../../lib/sandbox/ports.js';
+import { type SshdHandle, startSshd } from '../../lib/sandbox/sshd.js';
 import { payload, Secret } from '../../lib/secret.js';
 
 /** Every process's argv on this machine, as `ps` would show it. */

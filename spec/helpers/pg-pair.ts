@@ -3,7 +3,8 @@ import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Host } from '../../lib/engine/connect.js';
-import { type Cluster, createCluster, freePort } from '../../lib/sandbox/pg-cluster.js';
+import { type Cluster, createCluster } from '../../lib/sandbox/pg-cluster.js';
+import { freePort } from '../../lib/sandbox/ports.js';
 import { clusterVars } from './pg-host.js';
 
 /** The replication role's password in the specs. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { expect } from 'chai';
-import { type Cluster, confValue, createCluster, freePort } from '../../lib/sandbox/pg-cluster.js';
+import { type Cluster, confValue, createCluster } from '../../lib/sandbox/pg-cluster.js';
+import { freePort } from '../../lib/sandbox/ports.js';
 
 describe('pg-cluster sandbox', () => {
   let c: Cluster | undefined;
