@@ -32,7 +32,7 @@ export interface ConnectOptions {
 /** A host to run tasks on from a script: `await ensureLine(host, {...})`. */
 export interface Host extends Target {
   readonly name: string;
-  /** read-only facts of the host (as the become user) */
+  /** read-only facts of the host (as the become user), read afresh from each `facts` you take */
   readonly facts: Facts;
   close(): Promise<void>;
 }
@@ -103,7 +103,9 @@ export async function connect(name: string, opts: ConnectOptions = {}): Promise<
   };
   const host: Host = {
     name,
-    facts: new Facts(name, proberFor(conn, become), new HostMemory()),
+    get facts() {
+      return new Facts(name, proberFor(conn, become), new HostMemory());
+    },
     runTask,
     close: () => conns.closeAll(),
   };

@@ -94,6 +94,7 @@ export async function executeTask(
   const target = { conn: h.conn, become: o.become, peer: o.peer, progress: o.progress };
   const out = await applyActions(target, plan.actions);
   for (const prefix of plan.invalidates ?? []) h.memory.forget(prefix);
+  ctx.facts.forgetFiles();
   const verified = plan.verify ? await plan.verify(ctx) : undefined;
   const data: Record<string, unknown> = { ...plan.data, ...verified, changed: status === 'changed' };
   if (out)

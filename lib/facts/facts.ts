@@ -1,7 +1,7 @@
 import type { ExecOptions, ExecResult } from '../connection/types.js';
 import { CommandError } from '../errors.js';
 import type { Cmd } from '../model/command.js';
-import { type FileState, fileProbe, parseFileProbe } from './file.js';
+import { type FileState, filesProbe, parseFilesProbe } from './file.js';
 
 /** Runs a read-only command on the host as the task's user. Given by the engine; tasks never get exec. */
 export type Prober = (
@@ -25,6 +25,8 @@ export class HostMemory {
 
 /** The read-only view of a host that a task's plan() gets. */
 export class Facts {
+  private readonly seen = new Map<string, FileState>();
+
   constructor(
     readonly host: string,
     private readonly probe: Prober,
@@ -56,8 +58,26 @@ export class Facts {
 
   /** A file's state, as planned writes of this run predict it in check mode. */
   async file(path: string, opts?: { user?: string }): Promise<FileState> {
-    const predicted = this.memory.overlay.get(path);
-    if (predicted) return predicted;
-    return parseFileProbe(path, await this.read(fileProbe(path), opts));
+    const [st] = await this.files([path], opts);
+    return st as FileState;
+  }
+
+  /**
+   * Several files in one round trip (a planner that needs five files asks once). What this plan has read is
+   * kept until the plan's actions are applied ({@link forgetFiles}), so a later `file()` costs nothing.
+   */
+  async files(paths: readonly string[], opts?: { user?: string }): Promise<FileState[]> {
+    const known = (p: string) => this.memory.overlay.get(p) ?? this.seen.get(p);
+    const missing = [...new Set(paths.filter((p) => !known(p)))];
+    if (missing.length > 0) {
+      const states = parseFilesProbe(missing, await this.read(filesProbe(missing), opts));
+      for (const st of states) this.seen.set(st.path, st);
+    }
+    return paths.map((p) => known(p) as FileState);
+  }
+
+  /** Forgets the files read while planning: the actions have changed them. */
+  forgetFiles(): void {
+    this.seen.clear();
   }
 }

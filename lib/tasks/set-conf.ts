@@ -102,11 +102,12 @@ async function planSetConf(ctx: PlanContext, args: SetConfArgs): Promise<Plan> {
     ? await serverContexts(ctx.facts, t, names)
     : await describedContexts(ctx.facts, pg, t, namesToAsk(names));
   checkSettings(args.settings, version, contexts);
-  const st = await ctx.facts.file(path, { user: t.osUser });
-  if (st.isDir) throw new ApplyError(`setConf: ${path} is a directory`);
+  const autoConf = pg.dataDir ? `${pg.dataDir.replace(/\/+$/, '')}/postgresql.auto.conf` : undefined;
+  // the file and postgresql.auto.conf in one round trip (the override check reads the latter)
+  const [st] = await ctx.facts.files([path, ...(autoConf ? [autoConf] : [])], { user: t.osUser });
+  if (!st || st.isDir) throw new ApplyError(`setConf: ${path} is a directory`);
   const before = st.exists ? (st.content ?? '') : '';
   const edit = editConf(before, path, args.settings, version, contexts);
-  const autoConf = pg.dataDir ? `${pg.dataDir.replace(/\/+$/, '')}/postgresql.auto.conf` : undefined;
   const overrides = await findOverrides(
     reader(ctx.facts, t.osUser),
     parseConf(edit.text, path),

@@ -174,9 +174,13 @@ export const standby = defineTask<StandbyArgs>({
       slot: args.slot,
       promoteTriggerFile: args.promoteTriggerFile,
     };
+    const configFile = f.configFile || `${t.dataDir}/postgresql.conf`;
+    // every file the plan looks at, in one round trip
+    const names = ['postgresql.auto.conf', 'standby.signal', 'recovery.conf'].map((n) => `${t.dataDir}/${n}`);
+    await ctx.facts.files([configFile, ...names, ...(passfile ? [passfile] : [])], { user: t.osUser });
     const actions = [
       ...(passfile ? await passfileActions(ctx, t, passfile, args, port) : []),
-      ...(await confActions(ctx, t, f.version, f.configFile || `${t.dataDir}/postgresql.conf`, w)),
+      ...(await confActions(ctx, t, f.version, configFile, w)),
     ];
     const data = { version: f.version, primaryConninfo: primaryConninfo(w.conn) };
     if (actions.length === 0)

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { PG_FACTS, pgFacts } from '../../lib/facts/pg.js';
+import { pgFacts } from '../../lib/facts/pg.js';
 import { pgTarget } from '../../lib/pg/target.js';
 import { type Cluster, createCluster } from '../../lib/sandbox/pg-cluster.js';
 import { clusterVars, pgHost } from '../helpers/pg-host.js';
@@ -24,7 +24,6 @@ describe('pg facts', function () {
       const sysid = (await c.psql('select system_identifier from pg_control_system()')).trim();
       expect(up.systemIdentifier).to.equal(sysid);
       await c.stop();
-      host.facts.memory.forget(PG_FACTS);
       const down = await pgFacts(host.facts, t);
       expect(down).to.include({ running: false, version: 15, systemIdentifier: sysid, inRecovery: false });
       expect(down.hbaFile).to.equal(`${c.dataDir}/pg_hba.conf`);

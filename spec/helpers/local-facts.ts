@@ -95,6 +95,8 @@ export async function converge<A>(
 ): Promise<{ first: Plan; second: Plan }> {
   const first = await task.plan(ctx, args);
   await applyPlanLocally(first.actions);
+  // as the engine does after applying: what this plan read is stale now
+  ctx.facts.forgetFiles();
   const second = await task.plan(ctx, args);
   return { first, second };
 }
