@@ -6,9 +6,9 @@ import {
   type HbaToken,
   parseHba,
   tokenizeHbaLine,
-  toNetwork,
   validateRule,
 } from './hba.js';
+import { toNetwork } from './ip.js';
 
 /** A wanted pg_hba.conf record. Lists are written as in the file (`db1,db2`, `"my db"`); `address` may carry a mask. */
 export interface HbaRuleSpec {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { InputError } from '../../lib/errors.js';
-import { type HbaLine, maskBits, parseHba, parseIp, toNetwork, validateRule } from '../../lib/pg/hba.js';
+import { type HbaLine, parseHba, validateRule } from '../../lib/pg/hba.js';
+import { maskBits, parseIp, toNetwork } from '../../lib/pg/ip.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/pg/hba/${name}`, import.meta.url), 'utf8');
