@@ -90,6 +90,9 @@ async function once(
     becomeUser: becomeUser === undefined ? undefined : String(renderString(becomeUser, vars, task.where)),
     becomeMethod: task.becomeMethod ?? play.becomeMethod,
   });
+  // another host (a primary) is reached as its own inventory says, with this task's become on or off
+  const peerBecome = (other: string) =>
+    becomeFromVars(rs.inventoryVars(other), { become: task.become ?? play.become });
   return executeTask({ name: host, conn: rs.conn(host), memory: rs.memory(host) }, def, args, {
     check: task.checkMode ?? rs.check,
     become,
@@ -97,14 +100,10 @@ async function once(
     baseDirs: task.baseDirs,
     factsOf: (other: string): Facts => {
       if (!rs.inventory.hosts.has(other)) throw new InputError(`unknown host '${other}'`, task.where);
-      const otherBecome = becomeFromVars(rs.inventoryVars(other), { become: task.become ?? play.become });
-      return new Facts(other, proberFor(rs.conn(other), otherBecome), rs.memory(other));
+      return new Facts(other, proberFor(rs.conn(other), peerBecome(other)), rs.memory(other));
     },
     progress: (message) => rs.emit({ type: 'progress', host, message }),
-    peer: (other: string) => ({
-      conn: rs.conn(other),
-      become: becomeFromVars(rs.inventoryVars(other), { become: task.become ?? play.become }),
-    }),
+    peer: (other: string) => ({ conn: rs.conn(other), become: peerBecome(other) }),
   });
 }
 
