@@ -2,24 +2,11 @@ import type { JSONSchemaType } from 'ajv';
 import { ApplyError } from '../errors.js';
 import { defineTask } from './define.js';
 import { type AttrArgs, attrSchemaProps, checkMode, planContent } from './file.js';
-import { editLines } from './line-edit.js';
+import { editLines, type LineEditOptions } from './line-edit.js';
 
 /** Arguments of {@link ensureLine}; see {@link editLines} for the semantics. */
-export interface EnsureLineArgs extends AttrArgs {
+export interface EnsureLineArgs extends AttrArgs, Omit<LineEditOptions, 'path'> {
   path: string;
-  line?: string;
-  /** default `present` */
-  state?: 'present' | 'absent';
-  /** regexp of the line to replace (present) or remove (absent) */
-  match?: string;
-  /** regexp or `BOF` */
-  insertBefore?: string;
-  /** regexp or `EOF` */
-  insertAfter?: string;
-  /** create the file when missing (default false) */
-  create?: boolean;
-  /** anchor on the first match instead of the last */
-  firstMatch?: boolean;
 }
 
 const optString = { type: 'string', nullable: true } as const;

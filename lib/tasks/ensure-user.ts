@@ -2,29 +2,15 @@ import type { JSONSchemaType } from 'ajv';
 import { ApplyError, CommandError } from '../errors.js';
 import { pgFacts } from '../facts/pg.js';
 import { exec } from '../model/actions.js';
-import { type PasswordEncryption, parseRoleProbe, planRole, roleProbeSql } from '../pg/role.js';
+import { parseRoleProbe, planRole, type RoleSpec, roleProbeSql } from '../pg/role.js';
 import { pgTarget, psql } from '../pg/target.js';
 import { type Payload, Secret } from '../secret.js';
 import { defineTask } from './define.js';
 
-/** Arguments of {@link ensureUser}. Attributes left out are not managed; a new role gets LOGIN unless `login: false`. */
-export interface EnsureUserArgs {
-  name: string;
-  login?: boolean;
-  replication?: boolean;
-  superuser?: boolean;
-  createdb?: boolean;
-  createrole?: boolean;
-  /** -1: no limit */
-  connectionLimit?: number;
+/** Arguments of {@link ensureUser}: the wanted role; the password may be given as plain text (it is hashed here). */
+export interface EnsureUserArgs extends Omit<RoleSpec, 'password'> {
   /** a secret: hashed on the controller, only the verifier reaches the host */
   password?: string | Secret;
-  /** default: the server's `password_encryption` */
-  passwordEncryption?: PasswordEncryption;
-  /** default `present` */
-  state?: 'present' | 'absent';
-  /** a timestamp, or `infinity` */
-  validUntil?: string;
 }
 
 const optBool = { type: 'boolean', nullable: true } as const;
