@@ -1,4 +1,4 @@
-import type { SchemaObject } from 'ajv';
+import type { JSONSchemaType, SchemaObject } from 'ajv';
 import type { Facts } from '../facts/facts.js';
 import type { FileState } from '../facts/file.js';
 import type { Action } from '../model/actions.js';
@@ -57,8 +57,12 @@ export interface TaskDef<A> {
   name: string;
   /** one line for --help and docs */
   description: string;
-  /** ajv JSON schema for the arguments (after templating) */
-  schema: SchemaObject;
+  /**
+   * The one description of the arguments (after templating), checked against `A` by the compiler: each property
+   * carries a `description` (and a `default` when there is a fixed one). `run-playbook help <task>`, the editor
+   * schema (`run-playbook schema`) and argument validation are all read from it.
+   */
+  schema: JSONSchemaType<A>;
   /** argument names whose values are secrets */
   secretArgs?: readonly string[];
   plan(ctx: PlanContext, args: A): Promise<Plan>;
@@ -69,6 +73,7 @@ export interface Task<A> {
   (target: Target, args: A, opts?: { check?: boolean }): Promise<TaskResult>;
   readonly taskName: string;
   readonly description: string;
+  /** the definition's schema, as plain data (the type tie is checked in {@link TaskDef}) */
   readonly schema: SchemaObject;
   readonly secretArgs: readonly string[];
   plan(ctx: PlanContext, args: A): Promise<Plan>;
