@@ -20,7 +20,7 @@ Usage:
 Options:
 ${flagHelp(undefined)}
 
-Options of sandbox up:
+Options of sandbox:
 ${flagHelp('sandbox')}
 
 Tasks:

@@ -66,5 +66,6 @@ export function taskHelp(name: string): string {
     if (a.default !== undefined) facts.push(`default ${JSON.stringify(a.default)}`);
     return `  ${a.name.padEnd(20)} ${facts.filter(Boolean).join(', ')}\n      ${a.description}`;
   });
-  return `${task.taskName}: ${task.description}\n\nArguments:\n${args.join('\n')}\n`;
+  const templates = 'Any value may be a template ("{{ var }}"); it is checked again after rendering.';
+  return `${task.taskName}: ${task.description}\n\nArguments:\n${args.join('\n')}\n\n${templates}\n`;
 }
