@@ -58,7 +58,10 @@ function playDefinition(): SchemaObject {
   const tasks = { type: 'array', items: { $ref: '#/definitions/task' } };
   const props = structuredClone(playSchema.properties) as Record<string, SchemaObject>;
   for (const k of ['pre_tasks', 'tasks', 'post_tasks', 'handlers']) props[k] = { ...props[k], ...tasks };
-  props.roles = { type: 'array', items: { anyOf: [{ type: 'string' }, { $ref: '#/definitions/role' }] } };
+  props.roles = {
+    ...props.roles,
+    items: { anyOf: [{ type: 'string' }, { $ref: '#/definitions/role' }] },
+  };
   return { ...structuredClone(playSchema), properties: props };
 }
 
@@ -86,6 +89,8 @@ export function playbookSchema(
     definitions: {
       play: playDefinition(),
       task,
+      // a role's tasks/main.yml is a list of tasks: `$schema=…#/definitions/tasks`
+      tasks: { type: 'array', items: { $ref: '#/definitions/task' } },
       role: structuredClone(roleEntrySchema),
       ...Object.fromEntries(names.map((n) => [n, taskValue(n, tasks[n]!.schema, tasks[n]!.description)])),
     },

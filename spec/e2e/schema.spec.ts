@@ -14,6 +14,7 @@ describe('e2e: run-playbook schema', function () {
   let playbook: ValidateFunction;
   let taskList: ValidateFunction;
   let dir: string;
+  let schema: SchemaObject;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rp-schema-'));
@@ -21,7 +22,7 @@ describe('e2e: run-playbook schema', function () {
     symlinkSync(join(root, 'roles'), join(dir, 'roles'));
     const r = await runCli(['schema']);
     expect(r.code, r.stderr).to.equal(0);
-    const schema = JSON.parse(r.stdout) as SchemaObject;
+    schema = JSON.parse(r.stdout) as SchemaObject;
     // strict: the schema uses only JSON Schema keywords (no ajv-only `nullable`), as other tools read it
     const ajv = new Ajv({
       strictSchema: true,
@@ -64,6 +65,21 @@ describe('e2e: run-playbook schema', function () {
       if (text === undefined) continue;
       expect(taskList(parse(text)), `${role}: ${JSON.stringify(taskList.errors)}`).to.equal(true);
     }
+  });
+
+  it('describes every play keyword, task keyword and task argument, for editors to show', () => {
+    const undescribed: string[] = [];
+    const walk = (s: SchemaObject, at: string): void => {
+      for (const b of (s.anyOf ?? []) as SchemaObject[]) walk(b, at);
+      for (const [k, p] of Object.entries((s.properties ?? {}) as Record<string, SchemaObject>)) {
+        if (!p.description && !p.$ref) undescribed.push(`${at}.${k}`);
+        walk(p, `${at}.${k}`);
+      }
+    };
+    const defs = schema.definitions as Record<string, SchemaObject>;
+    for (const [name, def] of Object.entries(defs)) walk(def, name);
+    expect(Object.keys(defs)).to.include.members(['play', 'task', 'role', ...Object.keys(registry)]);
+    expect(undescribed).to.deep.equal([]);
   });
 
   it('rejects a misspelled argument, task keyword and play keyword, as the loader does', async () => {
