@@ -68,13 +68,15 @@ export interface TaskDef<A> {
   plan(ctx: PlanContext, args: A): Promise<Plan>;
 }
 
+/** `JSONSchemaType<A>`, or plain schema data for a task of any arguments (`AnyTask`): it holds every task's. */
+export type SchemaOf<A> = 0 extends 1 & A ? SchemaObject : JSONSchemaType<A>;
+
 /** A task: callable on a Target (validate → plan → apply), with its schema and planner exposed. */
 export interface Task<A> {
   (target: Target, args: A, opts?: { check?: boolean }): Promise<TaskResult>;
   readonly taskName: string;
   readonly description: string;
-  /** the definition's schema, as plain data (the type tie is checked in {@link TaskDef}) */
-  readonly schema: SchemaObject;
+  readonly schema: SchemaOf<A>;
   readonly secretArgs: readonly string[];
   plan(ctx: PlanContext, args: A): Promise<Plan>;
 }
