@@ -81,6 +81,25 @@ export interface Task<A> {
   plan(ctx: PlanContext, args: A): Promise<Plan>;
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+
+/**
+ * The arguments with the schema's `default` wherever a value is missing (undefined or null), nested maps
+ * included; the caller's object is not changed and non-plain values (a Secret) are kept as they are. Planners
+ * thus see the defaults that `help` and the editor schema show, whatever path the arguments came by.
+ */
+export function withDefaults<A>(schema: SchemaObject, args: A): A {
+  if (!isPlainObject(args) || !schema.properties) return args;
+  const out: Record<string, unknown> = { ...args };
+  for (const [k, s] of Object.entries(schema.properties as Record<string, SchemaObject>)) {
+    if (out[k] === undefined || out[k] === null) {
+      if (s.default !== undefined) out[k] = structuredClone(s.default);
+    } else if (s.properties) out[k] = withDefaults(s, out[k]);
+  }
+  return out as A;
+}
+
 /** Turns a definition into a {@link Task}. */
 export function defineTask<A>(def: TaskDef<A>): Task<A> {
   const task = ((target: Target, args: A, opts?: { check?: boolean }) =>
@@ -90,7 +109,10 @@ export function defineTask<A>(def: TaskDef<A>): Task<A> {
     description: { value: def.description, enumerable: true },
     schema: { value: def.schema, enumerable: true },
     secretArgs: { value: def.secretArgs ?? [], enumerable: true },
-    plan: { value: (ctx: PlanContext, args: A) => def.plan(ctx, args), enumerable: true },
+    plan: {
+      value: (ctx: PlanContext, args: A) => def.plan(ctx, withDefaults(def.schema as SchemaObject, args)),
+      enumerable: true,
+    },
   });
   return task;
 }
