@@ -20,12 +20,14 @@ const branchesOf = (s: SchemaObject): SchemaObject[] =>
   Object.keys(s).length === 1 && Array.isArray(s.anyOf) ? s.anyOf : [s];
 
 /**
- * A task's argument schema as an editor should apply it: ajv's `nullable` dropped (not JSON Schema), and every
+ * A task's argument schema as an editor should apply it: ajv's `nullable` written as JSON Schema (a `null` type,
+ * which ajv, and so the loader, allows except beside an `enum`), and every
  * value, at any depth, may instead be a template, as the loader allows (an error at or below a templated value
  * is left to the engine). Descriptions and defaults move to the outside, where editors show them.
  */
 export function templatable(schema: SchemaObject): SchemaObject {
-  const { nullable: _, ...s } = schema;
+  const { nullable, ...s } = schema;
+  if (nullable === true && s.enum === undefined && typeof s.type === 'string') s.type = [s.type, 'null'];
   if (s.properties) s.properties = mapValues(s.properties, templatable);
   if (s.items && typeof s.items === 'object') s.items = templatable(s.items);
   if (s.additionalProperties && typeof s.additionalProperties === 'object')
