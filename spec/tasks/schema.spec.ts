@@ -69,6 +69,8 @@ describe('every task schema is the description of its arguments', () => {
       expect(args).to.not.be.empty;
       const undocumented = args.filter(([, s]) => typeof s.description !== 'string' || !s.description);
       expect(undocumented.map(([n]) => n)).to.deep.equal([]);
+      // secret arguments are named by their dotted path: each must be an argument
+      expect(args.map(([n]) => n)).to.include.members([...task.secretArgs]);
       for (const [name, s] of args.filter(([, s]) => s.default !== undefined)) {
         const { default: value, ...rest } = s;
         const v = new Ajv({ strict: false }).compile(rest);
