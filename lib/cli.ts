@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { type CliArgs, parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { listHosts, listTasks } from './cli/list.js';
+import { playbookSchema } from './cli/schema.js';
 import { formatStatus, replicationStatus } from './cli/status.js';
+import { taskHelp } from './cli/task-help.js';
 import { prepareRun, runPlaybook } from './engine/run.js';
 import { ExitCode, RunPlaybookError, UsageError } from './errors.js';
 import { loadInventory, toAnsibleList } from './inventory/index.js';
@@ -39,7 +41,12 @@ async function sandbox(a: CliArgs): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const a = parseCli(argv);
   if (a.command === 'help' || a.command === 'version') {
-    process.stdout.write(a.command === 'help' ? helpText(version) : `run-playbook ${version}\n`);
+    const help = a.action === undefined ? helpText(version) : taskHelp(a.action);
+    process.stdout.write(a.command === 'help' ? help : `run-playbook ${version}\n`);
+    return ExitCode.ok;
+  }
+  if (a.command === 'schema') {
+    process.stdout.write(`${JSON.stringify(playbookSchema(registry), null, 2)}\n`);
     return ExitCode.ok;
   }
   if (a.command === 'inventory') {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { InputError, UsageError } from '../errors.js';
+import { parseFlags } from './flags.js';
 
 /** The parsed command line of `run-playbook PLAYBOOK …`. */
 export interface CliArgs {
-  command: 'run' | 'inventory' | 'sandbox' | 'status' | 'help' | 'version';
-  /** `sandbox up|down` */
+  command: 'run' | 'inventory' | 'sandbox' | 'status' | 'schema' | 'help' | 'version';
+  /** `sandbox up|down`; the task of `help TASK` */
   action?: string;
   sandbox: { ssh: boolean; layout: 'initdb' | 'debian'; standbys: number; dir?: string };
   playbook?: string;
@@ -25,30 +25,6 @@ export interface CliArgs {
   syntaxCheck: boolean;
   list: boolean;
 }
-
-const options = {
-  inventory: { type: 'string', short: 'i', multiple: true },
-  limit: { type: 'string', short: 'l' },
-  connection: { type: 'string', short: 'c' },
-  tags: { type: 'string', short: 't', multiple: true },
-  'skip-tags': { type: 'string', multiple: true },
-  'extra-vars': { type: 'string', short: 'e', multiple: true },
-  check: { type: 'boolean', short: 'C' },
-  diff: { type: 'boolean', short: 'D' },
-  forks: { type: 'string', short: 'f' },
-  verbose: { type: 'boolean', short: 'v', multiple: true },
-  json: { type: 'boolean' },
-  'list-hosts': { type: 'boolean' },
-  'list-tasks': { type: 'boolean' },
-  'syntax-check': { type: 'boolean' },
-  list: { type: 'boolean' },
-  ssh: { type: 'boolean' },
-  layout: { type: 'string' },
-  standbys: { type: 'string' },
-  dir: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const;
 
 function connectionKind(c: string): string {
   if (c !== 'ssh' && c !== 'local') throw new UsageError(`--connection: expected ssh or local, got '${c}'`);
@@ -94,55 +70,67 @@ const split = (xs: string[] | undefined): string[] =>
     .map((x) => x.trim())
     .filter(Boolean);
 
-/** Parses argv (without node and the script); throws UsageError on bad usage. */
-export function parseCli(argv: string[]): CliArgs {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const v = parsed.values;
-  const pos = parsed.positionals;
-  const forks = Number(v.forks ?? 10);
-  if (!Number.isInteger(forks) || forks < 1)
-    throw new UsageError(`--forks: expected a positive integer, got '${v.forks}'`);
-  const sub = pos[0] === 'inventory' || pos[0] === 'sandbox' || pos[0] === 'status' ? pos[0] : 'run';
-  const command = v.help ? 'help' : v.version ? 'version' : sub;
+const SUBCOMMANDS = ['inventory', 'sandbox', 'status', 'schema', 'help'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+const isSub = (w: string | undefined): w is Subcommand => SUBCOMMANDS.includes(w as Subcommand);
+
+function positiveInt(flag: string, raw: string | undefined, dflt: number): number {
+  const n = Number(raw ?? dflt);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${flag}: expected a positive integer, got '${raw}'`);
+  return n;
+}
+
+/** The subcommand's own checks of its positional words and required flags. */
+function checkUsage(command: CliArgs['command'], pos: string[], list: boolean, inventory: string[]): void {
   if (command === 'sandbox' && pos[1] !== 'up' && pos[1] !== 'down')
     throw new UsageError('sandbox: expected up or down');
-  const layout = v.layout ?? 'initdb';
-  if (layout !== 'initdb' && layout !== 'debian')
-    throw new UsageError(`--layout: expected initdb or debian, got '${layout}'`);
-  const standbys = Number(v.standbys ?? 1);
-  if (!Number.isInteger(standbys) || standbys < 1)
-    throw new UsageError(`--standbys: expected a positive integer, got '${v.standbys}'`);
+  if (command === 'help' && pos.length > 2)
+    throw new UsageError(`help: expected one task, got ${pos.slice(1).join(' ')}`);
+  if (command === 'schema' && pos.length > 1)
+    throw new UsageError(`schema: unexpected ${pos.slice(1).join(' ')}`);
   if (command === 'run' && pos.length !== 1)
     throw new UsageError(pos.length ? `expected one playbook, got ${pos.join(' ')}` : 'missing PLAYBOOK');
-  if (command === 'inventory' && !v.list) throw new UsageError('inventory: expected --list');
-  if ((command === 'inventory' || command === 'status') && !(v.inventory ?? []).length)
+  if (command === 'inventory' && !list) throw new UsageError('inventory: expected --list');
+  if ((command === 'inventory' || command === 'status') && !inventory.length)
     throw new UsageError(`${command}: expected -i INVENTORY`);
+}
+
+/** Parses argv (without node and the script); throws UsageError on bad usage. */
+export function parseCli(argv: string[]): CliArgs {
+  const f = parseFlags(argv);
+  const pos = f.positionals;
+  const forks = positiveInt('forks', f.value('forks'), 10);
+  const sub = isSub(pos[0]) ? pos[0] : 'run';
+  const command = f.count('help') ? 'help' : f.count('version') ? 'version' : sub;
+  const layout = f.value('layout') ?? 'initdb';
+  if (layout !== 'initdb' && layout !== 'debian')
+    throw new UsageError(`--layout: expected initdb or debian, got '${layout}'`);
+  const standbys = positiveInt('standbys', f.value('standbys'), 1);
+  const inventory = f.values('inventory');
+  checkUsage(command, pos, f.count('list') > 0, inventory);
+  const connection = f.value('connection');
   return {
     command,
-    action: command === 'sandbox' ? pos[1] : undefined,
-    sandbox: { ssh: !!v.ssh, layout, standbys, dir: v.dir },
+    action: command === 'sandbox' || (command === 'help' && sub === 'help') ? pos[1] : undefined,
+    sandbox: { ssh: f.count('ssh') > 0, layout, standbys, dir: f.value('dir') },
     playbook: command === 'run' ? pos[0] : undefined,
-    inventory: v.inventory ?? [],
-    limit: v.limit,
-    tags: split(v.tags),
-    skipTags: split(v['skip-tags']),
+    inventory,
+    limit: f.value('limit'),
+    tags: split(f.values('tags')),
+    skipTags: split(f.values('skip-tags')),
     extraVars: Object.assign(
-      v.connection ? { ansible_connection: connectionKind(v.connection) } : {},
-      ...(v['extra-vars'] ?? []).map(parseExtraVars),
+      connection ? { ansible_connection: connectionKind(connection) } : {},
+      ...f.values('extra-vars').map(parseExtraVars),
     ),
-    check: !!v.check,
-    diff: !!v.diff,
+    check: f.count('check') > 0,
+    diff: f.count('diff') > 0,
     forks,
-    verbosity: (v.verbose ?? []).length,
-    json: !!v.json,
-    listHosts: !!v['list-hosts'],
-    listTasks: !!v['list-tasks'],
-    syntaxCheck: !!v['syntax-check'],
-    list: !!v.list,
+    verbosity: f.count('verbose'),
+    json: f.count('json') > 0,
+    listHosts: f.count('list-hosts') > 0,
+    listTasks: f.count('list-tasks') > 0,
+    syntaxCheck: f.count('syntax-check') > 0,
+    list: f.count('list') > 0,
   };
 }

@@ -1,6 +1,7 @@
 import { registry } from '../tasks/registry.js';
+import { flagHelp } from './flags.js';
 
-/** `--help`: usage, options, tasks (from the registry, so never out of date) and exit codes. */
+/** `--help`: usage, options (from the flag table), tasks (from the registry) and exit codes: never out of date. */
 export function helpText(version: string): string {
   const tasks = Object.values(registry)
     .map((t) => `  ${t.taskName.padEnd(20)} ${t.description}`)
@@ -10,27 +11,17 @@ export function helpText(version: string): string {
 Usage:
   run-playbook PLAYBOOK -i INVENTORY [options]
   run-playbook inventory -i INVENTORY --list
+  run-playbook help TASK                                   the arguments of a task
+  run-playbook schema                                      JSON Schema of playbooks, for editors
   run-playbook status -i INVENTORY [-l PATTERN] [--json]   replication health of each node
   run-playbook sandbox up [--ssh] [--layout initdb|debian] [--standbys N] [--dir DIR]
   run-playbook sandbox down [--dir DIR]
 
 Options:
-  -i, --inventory SRC     inventory file, directory or 'h1,h2,' list (repeatable)
-  -l, --limit PATTERN     further limit the hosts (a:b, a:&b, a:!b, globs)
-  -c, --connection KIND   ssh (default) or local, for every host
-  -t, --tags TAGS         run only tasks with these tags (comma list)
-      --skip-tags TAGS    skip tasks with these tags
-  -e, --extra-vars VARS   k=v, JSON, or @file (highest precedence; repeatable)
-  -C, --check             plan only: change nothing, report what would change
-  -D, --diff              show the changes (unified diffs, labelled predictions)
-  -f, --forks N           hosts in parallel per task (default 10)
-  -v, --verbose           more output (-vv, -vvv): reasons, remote commands (secrets masked)
-      --json              write one machine-readable JSON report to stdout
-      --list-hosts        list the hosts each play would run on, and stop
-      --list-tasks        list the tasks each play would run, and stop
-      --syntax-check      check the playbook, and stop
-  -h, --help              this text
-      --version           the version
+${flagHelp(undefined)}
+
+Options of sandbox:
+${flagHelp('sandbox')}
 
 Tasks:
 ${tasks}

@@ -2,33 +2,49 @@ import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 
 import { InputError, type Position } from '../errors.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-const str = { type: 'string' };
-const bool = { type: 'boolean' };
-const strOrList = { type: ['string', 'array'], items: str };
-const method = { type: 'string', enum: ['sudo', 'su', 'runuser'] };
-const obj = { type: 'object' };
+// each keyword says what it does: editors show it (`run-playbook schema`)
+const str = (description: string) => ({ type: 'string', description });
+const bool = (description: string) => ({ type: 'boolean', description });
+const strOrList = (description: string) => ({
+  type: ['string', 'array'],
+  items: { type: 'string' },
+  description,
+});
+const obj = (description: string) => ({ type: 'object', description });
+const method = {
+  type: 'string',
+  enum: ['sudo', 'su', 'runuser'],
+  description: 'how to become become_user (default: ansible_become_method, else sudo)',
+};
+const becomeUser = str('the user to become (default: ansible_become_user, else root)');
+const taskList = (description: string) => ({ type: 'array', items: { type: 'object' }, description });
+const tags = strOrList('tags, for --tags and --skip-tags');
 
 /** Schema of a play's keywords (task lists are checked task by task). */
 export const playSchema: SchemaObject = {
   type: 'object',
   properties: {
-    name: str,
-    hosts: strOrList,
-    vars: obj,
-    vars_files: strOrList,
-    become: bool,
-    become_user: str,
+    name: str('shown in the output'),
+    hosts: strOrList('a host pattern: groups, hosts, a:b, a:&b, a:!b, globs'),
+    vars: obj('variables of this play'),
+    vars_files: strOrList('files of variables, relative to the playbook'),
+    become: bool('run the tasks as another user (become_user)'),
+    become_user: becomeUser,
     become_method: method,
-    gather_facts: bool,
-    roles: { type: 'array', items: { type: ['string', 'object'] } },
-    pre_tasks: { type: 'array', items: obj },
-    tasks: { type: 'array', items: obj },
-    post_tasks: { type: 'array', items: obj },
-    handlers: { type: 'array', items: obj },
-    serial: { type: 'integer', minimum: 1 },
-    any_errors_fatal: bool,
-    tags: strOrList,
-    check_mode: bool,
+    gather_facts: bool('accepted for Ansible playbooks; facts are read by the tasks that need them'),
+    roles: {
+      type: 'array',
+      items: { type: ['string', 'object'] },
+      description: 'roles from roles/<name>/, run before tasks',
+    },
+    pre_tasks: taskList('tasks run before the roles'),
+    tasks: taskList('tasks run after the roles'),
+    post_tasks: taskList('tasks run after tasks'),
+    handlers: taskList('tasks run at the end of the play when notified'),
+    serial: { type: 'integer', minimum: 1, description: 'run the play on this many hosts at a time' },
+    any_errors_fatal: bool('a failure on one host stops the play on every host'),
+    tags,
+    check_mode: bool('true: the tasks only plan, also in a real run; false: they run, also under --check'),
   },
   required: ['hosts'],
   additionalProperties: false,
@@ -38,27 +54,38 @@ export const playSchema: SchemaObject = {
 export const taskKeywordSchema: SchemaObject = {
   type: 'object',
   properties: {
-    name: str,
-    when: { type: ['string', 'boolean'] },
-    loop: { type: ['array', 'string'] },
+    name: str('shown in the output (default: the task key)'),
+    when: { type: ['string', 'boolean'], description: 'run only when this expression is true' },
+    loop: { type: ['array', 'string'], description: 'run once per item (a list, or a template giving one)' },
     loop_control: {
       type: 'object',
-      properties: { loop_var: str, label: str },
+      properties: {
+        loop_var: str('the name of the item variable (default item)'),
+        label: str('what the output shows for each item'),
+      },
       additionalProperties: false,
+      description: 'how the loop names its item',
     },
-    register: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-    notify: strOrList,
-    listen: strOrList,
-    tags: strOrList,
-    become: bool,
-    become_user: str,
+    register: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      description: "a variable to hold the task's result for later tasks",
+    },
+    notify: strOrList('handlers to run at the end of the play when this task changed something'),
+    listen: strOrList('for handlers: topics this handler also answers to'),
+    tags,
+    become: bool('run this task as another user (become_user)'),
+    become_user: becomeUser,
     become_method: method,
-    ignore_errors: bool,
-    no_log: bool,
-    check_mode: bool,
-    vars: obj,
-    changed_when: { type: ['string', 'boolean'] },
-    throttle: { type: 'integer', minimum: 1 },
+    ignore_errors: bool('a failure is reported but the host goes on'),
+    no_log: bool("hide this task's result details (diffs, data, output) in the report"),
+    check_mode: bool('true: the task only plans, also in a real run; false: it runs, also under --check'),
+    vars: obj('variables of this task'),
+    changed_when: {
+      type: ['string', 'boolean'],
+      description: 'an expression on the result that decides whether it reports changed',
+    },
+    throttle: { type: 'integer', minimum: 1, description: 'at most this many hosts run this task at once' },
   },
   additionalProperties: false,
 };
@@ -66,7 +93,11 @@ export const taskKeywordSchema: SchemaObject = {
 /** Schema of a role entry written as a map. */
 export const roleEntrySchema: SchemaObject = {
   type: 'object',
-  properties: { role: str, vars: obj, tags: strOrList },
+  properties: {
+    role: str('the role name: roles/<name>/'),
+    vars: obj('variables of this role'),
+    tags,
+  },
   required: ['role'],
   additionalProperties: false,
 };

@@ -1,4 +1,4 @@
-import type { SchemaObject } from 'ajv';
+import type { JSONSchemaType } from 'ajv';
 import { ApplyError, InputError } from '../errors.js';
 import { PG_FACTS, type PgFacts, pgFacts, pgFactsKey } from '../facts/pg.js';
 import { type Action, copyCluster, exec, makeDir, movePath } from '../model/actions.js';
@@ -19,40 +19,76 @@ import { Payload, Secret } from '../secret.js';
 import { defineTask, type PlanContext } from './define.js';
 import { peerAddress, peerTarget } from './pg-peer.js';
 
-/** Arguments of {@link baseBackup}. */
+/** Arguments of {@link baseBackup}; their meaning is in the schema below (`run-playbook help baseBackup`). */
 export interface BaseBackupArgs {
-  /** the primary: an inventory host name (its `pg_*` variables say how to reach it) */
   from: string;
-  /** replication role for pg_basebackup (not needed by `lowlevel`, which runs as the primary's superuser) */
   user?: string;
-  /** its password (secret); travels on stdin into a temporary 0600 passfile */
   password?: string | Secret;
-  /** a passfile on the standby host instead of a password */
   passfile?: string;
-  /** the standby's data dir (default: `pg_data_dir` of this host) */
   dataDir?: string;
-  /** default pg_basebackup; `lowlevel` streams a tar between the hosts and works for every major 10–18 */
   method?: 'pg_basebackup' | 'lowlevel';
-  /** move a running or foreign data dir aside (never deleted) instead of refusing */
   replaceExisting?: boolean;
-  /** checkpoint at backup start: fast (default) or spread */
   checkpoint?: 'fast' | 'spread';
-  /** application_name of the copy's replication connection (default: this host's name) */
   applicationName?: string;
 }
 
-const schema: SchemaObject = {
+const schema: JSONSchemaType<BaseBackupArgs> = {
   type: 'object',
   properties: {
-    from: { type: 'string', minLength: 1 },
-    user: { type: 'string', minLength: 1 },
-    password: { anyOf: [{ type: 'string' }, { type: 'object' }] },
-    passfile: { type: 'string', minLength: 1 },
-    dataDir: { type: 'string', minLength: 1 },
-    method: { enum: ['pg_basebackup', 'lowlevel'] },
-    replaceExisting: { type: 'boolean' },
-    checkpoint: { enum: ['fast', 'spread'] },
-    applicationName: { type: 'string', minLength: 1 },
+    from: {
+      type: 'string',
+      minLength: 1,
+      description: 'the primary: an inventory host name (its pg_* variables say how to reach it)',
+    },
+    user: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: 'replication role for pg_basebackup (lowlevel runs as the primary superuser instead)',
+    },
+    // a Secret object from a script, or a string from YAML
+    password: {
+      anyOf: [{ type: 'string' }, { type: 'object' }],
+      description: "the role's password (secret): travels on stdin into a temporary 0600 passfile",
+    } as unknown as JSONSchemaType<BaseBackupArgs>['properties']['password'],
+    passfile: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: 'a passfile on the standby host, instead of a password',
+    },
+    dataDir: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: "the standby's data dir (default: this host's pg_data_dir)",
+    },
+    method: {
+      type: 'string',
+      enum: ['pg_basebackup', 'lowlevel'],
+      nullable: true,
+      default: 'pg_basebackup',
+      description: 'lowlevel streams a tar between the hosts and works for every major 10-18',
+    },
+    replaceExisting: {
+      type: 'boolean',
+      nullable: true,
+      default: false,
+      description: 'move a running or foreign data dir aside (never deleted) instead of refusing',
+    },
+    checkpoint: {
+      type: 'string',
+      enum: ['fast', 'spread'],
+      nullable: true,
+      default: 'fast',
+      description: 'the checkpoint at backup start',
+    },
+    applicationName: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: "application_name of the copy's replication connection (default: this host's name)",
+    },
   },
   required: ['from'],
   additionalProperties: false,

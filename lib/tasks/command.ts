@@ -4,23 +4,19 @@ import { argv, type Cmd, sh } from '../model/command.js';
 import { Payload } from '../secret.js';
 import { defineTask, type PlanContext } from './define.js';
 
-/** Arguments of {@link command}. */
+/** Arguments of {@link command}; their meaning is in the schema below (`run-playbook help command`). */
 export interface CommandArgs {
-  /** a string is shell code; an array is an argv, each word quoted */
   cmd: string | string[];
-  /** a path: when it exists, the command is not run */
   creates?: string;
-  /** a path: when it is missing, the command is not run */
   removes?: string;
-  /** directory to run in; relative `creates`/`removes` are taken from it too */
   chdir?: string;
-  /** default true; false: the command runs but the result is reported ok */
   changed?: boolean;
-  /** text given on stdin */
   stdin?: string;
-  /** seconds, enforced on the host */
   timeout?: number;
 }
+
+const optPath = (description: string) =>
+  ({ type: 'string', minLength: 1, nullable: true, description }) as const;
 
 const schema: JSONSchemaType<CommandArgs> = {
   type: 'object',
@@ -30,13 +26,25 @@ const schema: JSONSchemaType<CommandArgs> = {
         { type: 'string', minLength: 1 },
         { type: 'array', items: { type: 'string' }, minItems: 1 },
       ],
+      description:
+        'a string is shell code; a list is an argv, each word quoted (`command: …` alone means cmd)',
     } as unknown as JSONSchemaType<CommandArgs>['properties']['cmd'],
-    creates: { type: 'string', minLength: 1, nullable: true },
-    removes: { type: 'string', minLength: 1, nullable: true },
-    chdir: { type: 'string', minLength: 1, nullable: true },
-    changed: { type: 'boolean', nullable: true },
-    stdin: { type: 'string', nullable: true },
-    timeout: { type: 'number', exclusiveMinimum: 0, nullable: true },
+    creates: optPath('a path: when it exists, the command is not run'),
+    removes: optPath('a path: when it is missing, the command is not run'),
+    chdir: optPath('directory to run in; relative creates/removes are taken from it too'),
+    changed: {
+      type: 'boolean',
+      nullable: true,
+      default: true,
+      description: 'false: the command runs but the result is reported ok',
+    },
+    stdin: { type: 'string', nullable: true, description: 'text given on stdin' },
+    timeout: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      nullable: true,
+      description: 'seconds, enforced on the host (default: no limit)',
+    },
   },
   required: ['cmd'],
   additionalProperties: false,

@@ -1,4 +1,4 @@
-import type { SchemaObject } from 'ajv';
+import type { JSONSchemaType, SchemaObject } from 'ajv';
 import type { Facts } from '../facts/facts.js';
 import type { FileState } from '../facts/file.js';
 import type { Action } from '../model/actions.js';
@@ -57,21 +57,47 @@ export interface TaskDef<A> {
   name: string;
   /** one line for --help and docs */
   description: string;
-  /** ajv JSON schema for the arguments (after templating) */
-  schema: SchemaObject;
+  /**
+   * The one description of the arguments (after templating), checked against `A` by the compiler: each property
+   * carries a `description` (and a `default` when there is a fixed one). `run-playbook help <task>`, the editor
+   * schema (`run-playbook schema`) and argument validation are all read from it.
+   */
+  schema: JSONSchemaType<A>;
   /** argument names whose values are secrets */
   secretArgs?: readonly string[];
   plan(ctx: PlanContext, args: A): Promise<Plan>;
 }
+
+/** `JSONSchemaType<A>`, or plain schema data for a task of any arguments (`AnyTask`): it holds every task's. */
+export type SchemaOf<A> = 0 extends 1 & A ? SchemaObject : JSONSchemaType<A>;
 
 /** A task: callable on a Target (validate → plan → apply), with its schema and planner exposed. */
 export interface Task<A> {
   (target: Target, args: A, opts?: { check?: boolean }): Promise<TaskResult>;
   readonly taskName: string;
   readonly description: string;
-  readonly schema: SchemaObject;
+  readonly schema: SchemaOf<A>;
   readonly secretArgs: readonly string[];
   plan(ctx: PlanContext, args: A): Promise<Plan>;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && [Object.prototype, null].includes(Object.getPrototypeOf(v));
+
+/**
+ * The arguments with the schema's `default` wherever a value is missing (undefined or null), nested maps
+ * included; the caller's object is not changed and non-plain values (a Secret) are kept as they are. Planners
+ * thus see the defaults that `help` and the editor schema show, whatever path the arguments came by.
+ */
+export function withDefaults<A>(schema: SchemaObject, args: A): A {
+  if (!isPlainObject(args) || !schema.properties) return args;
+  const out: Record<string, unknown> = { ...args };
+  for (const [k, s] of Object.entries(schema.properties as Record<string, SchemaObject>)) {
+    if (out[k] === undefined || out[k] === null) {
+      if (s.default !== undefined) out[k] = structuredClone(s.default);
+    } else if (s.properties) out[k] = withDefaults(s, out[k]);
+  }
+  return out as A;
 }
 
 /** Turns a definition into a {@link Task}. */
@@ -83,7 +109,10 @@ export function defineTask<A>(def: TaskDef<A>): Task<A> {
     description: { value: def.description, enumerable: true },
     schema: { value: def.schema, enumerable: true },
     secretArgs: { value: def.secretArgs ?? [], enumerable: true },
-    plan: { value: (ctx: PlanContext, args: A) => def.plan(ctx, args), enumerable: true },
+    plan: {
+      value: (ctx: PlanContext, args: A) => def.plan(ctx, withDefaults(def.schema as SchemaObject, args)),
+      enumerable: true,
+    },
   });
   return task;
 }

@@ -9,19 +9,52 @@ export interface EnsureLineArgs extends AttrArgs, Omit<LineEditOptions, 'path'> 
   path: string;
 }
 
-const optString = { type: 'string', nullable: true } as const;
-
 const schema: JSONSchemaType<EnsureLineArgs> = {
   type: 'object',
   properties: {
-    path: { type: 'string', minLength: 1 },
-    line: optString,
-    state: { type: 'string', enum: ['present', 'absent'], nullable: true },
-    match: { type: 'string', minLength: 1, nullable: true },
-    insertBefore: { type: 'string', minLength: 1, nullable: true },
-    insertAfter: { type: 'string', minLength: 1, nullable: true },
-    create: { type: 'boolean', nullable: true },
-    firstMatch: { type: 'boolean', nullable: true },
+    path: { type: 'string', minLength: 1, description: 'the file on the host' },
+    line: {
+      type: 'string',
+      nullable: true,
+      description: 'the line to ensure (needed when present; without match, identifies the line when absent)',
+    },
+    state: {
+      type: 'string',
+      enum: ['present', 'absent'],
+      nullable: true,
+      default: 'present',
+      description: 'absent removes every matching line',
+    },
+    match: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: 'regexp: present replaces the last (or first) matching line; absent removes every match',
+    },
+    insertBefore: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: 'regexp or BOF: insert before the last (or first) matching line; no match: end of file',
+    },
+    insertAfter: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: 'regexp or EOF: insert after the last (or first) matching line; no match: end of file',
+    },
+    create: {
+      type: 'boolean',
+      nullable: true,
+      default: false,
+      description: 'create a missing file holding just the line (false: a missing file is an error)',
+    },
+    firstMatch: {
+      type: 'boolean',
+      nullable: true,
+      default: false,
+      description: 'use the first match of match and the anchors instead of the last',
+    },
     ...attrSchemaProps,
   },
   required: ['path'],

@@ -9,29 +9,51 @@ import { defineTask } from './define.js';
 
 /** Arguments of {@link ensureUser}: the wanted role; the password may be given as plain text (it is hashed here). */
 export interface EnsureUserArgs extends Omit<RoleSpec, 'password'> {
-  /** a secret: hashed on the controller, only the verifier reaches the host */
   password?: string | Secret;
 }
 
-const optBool = { type: 'boolean', nullable: true } as const;
+/** An optional role attribute: undefined leaves it as it is. */
+const attr = (description: string) => ({ type: 'boolean', nullable: true, description }) as const;
 
 const schema: JSONSchemaType<EnsureUserArgs> = {
   type: 'object',
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 63 },
-    login: optBool,
-    replication: optBool,
-    superuser: optBool,
-    createdb: optBool,
-    createrole: optBool,
-    connectionLimit: { type: 'integer', minimum: -1, nullable: true },
+    name: { type: 'string', minLength: 1, maxLength: 63, description: 'the role name' },
+    login: attr('LOGIN (a new role gets it unless false)'),
+    replication: attr('REPLICATION (unset: left as it is)'),
+    superuser: attr('SUPERUSER (unset: left as it is)'),
+    createdb: attr('CREATEDB (unset: left as it is)'),
+    createrole: attr('CREATEROLE (unset: left as it is)'),
+    connectionLimit: {
+      type: 'integer',
+      minimum: -1,
+      nullable: true,
+      description: 'CONNECTION LIMIT; -1: no limit (unset: left as it is)',
+    },
     // a Secret object from a script, or a string from YAML
     password: {
       anyOf: [{ type: 'string' }, { type: 'object' }],
+      description: 'secret: hashed on the controller, only the verifier reaches the host',
     } as unknown as JSONSchemaType<EnsureUserArgs>['properties']['password'],
-    passwordEncryption: { type: 'string', enum: ['scram-sha-256', 'md5'], nullable: true },
-    state: { type: 'string', enum: ['present', 'absent'], nullable: true },
-    validUntil: { type: 'string', minLength: 1, nullable: true },
+    passwordEncryption: {
+      type: 'string',
+      enum: ['scram-sha-256', 'md5'],
+      nullable: true,
+      description: "how the password is hashed (default: what the server's password_encryption says)",
+    },
+    state: {
+      type: 'string',
+      enum: ['present', 'absent'],
+      nullable: true,
+      default: 'present',
+      description: 'absent drops the role',
+    },
+    validUntil: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: 'VALID UNTIL: a timestamp PostgreSQL accepts, or infinity',
+    },
   },
   required: ['name'],
   additionalProperties: false,

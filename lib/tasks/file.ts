@@ -5,13 +5,11 @@ import { type Action, exec, type FileAttrs, makeDir, setAttrs, writeFile } from 
 import { sh } from '../model/command.js';
 import { defineTask, type Plan, type PlanContext } from './define.js';
 
-/** Mode, owner and group of a file as tasks take them; undefined leaves the attribute as it is. */
+/** Mode, owner and group of a file as tasks take them; undefined leaves the attribute as it is (see {@link attrSchemaProps}). */
 export interface AttrArgs {
-  /** octal, as a quoted string: "0644" */
   mode?: string;
   owner?: string;
   group?: string;
-  /** keep the old content beside the file when it changes */
   backup?: boolean;
 }
 
@@ -24,9 +22,19 @@ export const attrSchemaProps = {
     description:
       'octal mode as a quoted string, e.g. "0644" (YAML 1.2 reads an unquoted 0644 as the number 644)',
   },
-  owner: { type: 'string', minLength: 1, nullable: true },
-  group: { type: 'string', minLength: 1, nullable: true },
-  backup: { type: 'boolean', nullable: true },
+  owner: {
+    type: 'string',
+    minLength: 1,
+    nullable: true,
+    description: 'the owning user (unset: left as it is)',
+  },
+  group: { type: 'string', minLength: 1, nullable: true, description: 'the group (unset: left as it is)' },
+  backup: {
+    type: 'boolean',
+    nullable: true,
+    default: false,
+    description: 'keep the old content beside the file when it changes',
+  },
 } as const;
 
 /** Rejects a numeric mode with a message that says why, in case it got past the schema. */
@@ -84,21 +92,29 @@ export function planContent(st: FileState, after: string | null, a: AttrArgs, re
   return { actions: [setAttrs({ path: st.path, ...ch })], reason: `${reason}; attributes differ` };
 }
 
-/** Arguments of {@link file}. */
+/** Arguments of {@link file}; their meaning is in the schema below (`run-playbook help file`). */
 export interface FileArgs extends AttrArgs {
   path: string;
-  /** default `file` */
   state?: 'file' | 'directory' | 'absent';
-  /** the whole content of the file; omitted: content is left as it is (the file must exist) */
   content?: string;
 }
 
 const schema: JSONSchemaType<FileArgs> = {
   type: 'object',
   properties: {
-    path: { type: 'string', minLength: 1 },
-    state: { type: 'string', enum: ['file', 'directory', 'absent'], nullable: true },
-    content: { type: 'string', nullable: true },
+    path: { type: 'string', minLength: 1, description: 'the path on the host' },
+    state: {
+      type: 'string',
+      enum: ['file', 'directory', 'absent'],
+      nullable: true,
+      default: 'file',
+      description: 'absent removes a file or an empty directory',
+    },
+    content: {
+      type: 'string',
+      nullable: true,
+      description: 'the whole content of the file (unset: left as it is, the file must exist)',
+    },
     ...attrSchemaProps,
   },
   required: ['path'],

@@ -2,40 +2,63 @@ import type { JSONSchemaType } from 'ajv';
 import { ApplyError, CommandError, InputError } from '../errors.js';
 import { pgFacts } from '../facts/pg.js';
 import { type Action, exec, writeFile } from '../model/actions.js';
-import { HBA_CONN_TYPES, type HbaConnType, validateRule } from '../pg/hba.js';
+import { HBA_CONN_TYPES, validateRule } from '../pg/hba.js';
 import { formatHbaErrors, hbaErrorsSql, parseHbaErrors } from '../pg/hba-check.js';
-import { ensureRule, type HbaChange, specToRule } from '../pg/hba-edit.js';
+import { ensureRule, type HbaChange, type HbaRuleSpec, specToRule } from '../pg/hba-edit.js';
 import { type PgTarget, pgTarget, psql } from '../pg/target.js';
 import { Payload } from '../secret.js';
 import { defineTask, type Plan, type PlanContext } from './define.js';
 
-/** Arguments of {@link hbaRule}: one pg_hba.conf record, identified by (type, database, user, address). */
-export interface HbaRuleArgs {
-  type: HbaConnType;
-  /** as written in the file: `all`, `db1,db2`, `"my db"` */
-  database: string;
-  user: string;
-  /** CIDR, `ip mask`, host name or keyword; not for `local` */
-  address?: string;
-  method: string;
-  options?: Record<string, string>;
-  /** default `present` */
+/**
+ * Arguments of {@link hbaRule}: the pg_hba module's record ({@link HbaRuleSpec}, identified by type, database, user
+ * and address), whether it is wanted, and the file. Their meaning is in the schema below (`run-playbook help hbaRule`).
+ */
+export interface HbaRuleArgs extends HbaRuleSpec {
   state?: 'present' | 'absent';
-  /** default: the server's hba_file */
   path?: string;
 }
 
 const schema: JSONSchemaType<HbaRuleArgs> = {
   type: 'object',
   properties: {
-    type: { type: 'string', enum: [...HBA_CONN_TYPES] },
-    database: { type: 'string', minLength: 1 },
-    user: { type: 'string', minLength: 1 },
-    address: { type: 'string', minLength: 1, nullable: true },
-    method: { type: 'string', minLength: 1 },
-    options: { type: 'object', required: [], additionalProperties: { type: 'string' }, nullable: true },
-    state: { type: 'string', enum: ['present', 'absent'], nullable: true },
-    path: { type: 'string', minLength: 1, nullable: true },
+    type: { type: 'string', enum: [...HBA_CONN_TYPES], description: 'the connection type' },
+    database: {
+      type: 'string',
+      minLength: 1,
+      description: 'as written in the file: all, db1,db2, "my db", replication',
+    },
+    user: { type: 'string', minLength: 1, description: 'as written in the file: all, u1,u2, +group' },
+    address: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: 'CIDR, "ip mask", host name or keyword (samehost, samenet, all); not for local',
+    },
+    method: {
+      type: 'string',
+      minLength: 1,
+      description: 'auth method: scram-sha-256, md5, peer, trust, reject…',
+    },
+    options: {
+      type: 'object',
+      required: [],
+      additionalProperties: { type: 'string' },
+      nullable: true,
+      description: 'auth options as name: value (e.g. map: admins)',
+    },
+    state: {
+      type: 'string',
+      enum: ['present', 'absent'],
+      nullable: true,
+      default: 'present',
+      description: 'absent removes every record with this identity',
+    },
+    path: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: "the file to edit (default: the server's hba_file)",
+    },
   },
   required: ['type', 'database', 'user', 'method'],
   additionalProperties: false,

@@ -7,21 +7,29 @@ import { binDirScript, type PgTarget, pgTarget, psql } from '../pg/target.js';
 import { Payload } from '../secret.js';
 import { defineTask, type Plan } from './define.js';
 
-/** Arguments of {@link promote}. */
+/** Arguments of {@link promote}; their meaning is in the schema below (`run-playbook help promote`). */
 export interface PromoteArgs {
   dataDir?: string;
-  /** wait until the promotion is done (default true) */
   wait?: boolean;
-  /** seconds to wait (default 60) */
   timeout?: number;
 }
 
 const schema: JSONSchemaType<PromoteArgs> = {
   type: 'object',
   properties: {
-    dataDir: { type: 'string', minLength: 1, nullable: true },
-    wait: { type: 'boolean', nullable: true },
-    timeout: { type: 'integer', minimum: 1, nullable: true },
+    dataDir: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: "the standby's data dir (default: this host's pg_data_dir)",
+    },
+    wait: {
+      type: 'boolean',
+      nullable: true,
+      default: true,
+      description: 'wait until the promotion is done',
+    },
+    timeout: { type: 'integer', minimum: 1, nullable: true, default: 60, description: 'seconds to wait' },
   },
   required: [],
   additionalProperties: false,

@@ -17,24 +17,43 @@ import {
   type Verb,
 } from './pg-service.js';
 
-/** Arguments of {@link service}. */
+/** Arguments of {@link service}; their meaning is in the schema below (`run-playbook help service`). */
 export interface ServiceArgs {
-  /** `applied`: reload, then restart only if a changed setting needs it (pg_settings.pending_restart) */
   state: 'started' | 'stopped' | 'restarted' | 'reloaded' | 'applied';
   dataDir?: string;
-  /** default: pg_ctlcluster when `pg_cluster` is set, systemd when the unit `pg_service_unit` is active, else pg_ctl */
   manager?: Manager;
-  /** seconds to wait for start/stop (default 60) */
   timeout?: number;
 }
 
 const schema: JSONSchemaType<ServiceArgs> = {
   type: 'object',
   properties: {
-    state: { type: 'string', enum: ['started', 'stopped', 'restarted', 'reloaded', 'applied'] },
-    dataDir: { type: 'string', minLength: 1, nullable: true },
-    manager: { type: 'string', enum: ['pg_ctl', 'pg_ctlcluster', 'systemd'], nullable: true },
-    timeout: { type: 'integer', minimum: 1, nullable: true },
+    state: {
+      type: 'string',
+      enum: ['started', 'stopped', 'restarted', 'reloaded', 'applied'],
+      description:
+        'applied: reload, then restart only if a changed setting needs it (pg_settings.pending_restart)',
+    },
+    dataDir: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: "the server's data dir (default: this host's pg_data_dir)",
+    },
+    manager: {
+      type: 'string',
+      enum: ['pg_ctl', 'pg_ctlcluster', 'systemd'],
+      nullable: true,
+      description:
+        'default: pg_ctlcluster when pg_cluster is set, systemd when the unit pg_service_unit is active, else pg_ctl',
+    },
+    timeout: {
+      type: 'integer',
+      minimum: 1,
+      nullable: true,
+      default: 60,
+      description: 'seconds to wait for start/stop',
+    },
   },
   required: ['state'],
   additionalProperties: false,

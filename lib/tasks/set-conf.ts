@@ -19,27 +19,35 @@ import {
   type SettingChange,
 } from './pg-set-conf-plan.js';
 
-/** Arguments of {@link setConf}. */
+/** Arguments of {@link setConf}; their meaning is in the schema below (`run-playbook help setConf`). */
 export interface SetConfArgs {
-  /** the file to edit; default: the server's config_file */
   path?: string;
-  /** parameter names as PostgreSQL spells them → values */
   settings: Record<string, ConfValue>;
-  /** edit even when postgresql.auto.conf or a later include sets the same name (and so wins) */
   allowOverride?: boolean;
 }
 
 const schema: JSONSchemaType<SetConfArgs> = {
   type: 'object',
   properties: {
-    path: { type: 'string', minLength: 1, nullable: true },
+    path: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: "the file to edit (default: the server's config_file)",
+    },
     settings: {
       type: 'object',
       additionalProperties: { type: ['string', 'number', 'boolean'] } as never,
       required: [],
       minProperties: 1,
+      description: 'parameter names as PostgreSQL spells them → values',
     },
-    allowOverride: { type: 'boolean', nullable: true },
+    allowOverride: {
+      type: 'boolean',
+      nullable: true,
+      default: false,
+      description: 'edit even when postgresql.auto.conf or a later include sets the same name (and so wins)',
+    },
   },
   required: ['settings'],
   additionalProperties: false,

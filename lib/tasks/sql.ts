@@ -5,28 +5,43 @@ import { parseRows, pgTarget, psql } from '../pg/target.js';
 import { Payload } from '../secret.js';
 import { defineTask } from './define.js';
 
-/** Arguments of {@link sql}. */
+/** Arguments of {@link sql}; their meaning is in the schema below (`run-playbook help sql`). */
 export interface SqlArgs {
-  /** one or more statements; the rows of the last one are returned */
   query: string;
-  /** default `postgres` */
   database?: string;
-  /**
-   * `true`: the query changes something; it runs only in a real run (a prediction in check mode) and is reported
-   * `changed`. Otherwise the query is read-only: it runs while planning, also in check mode, and is `ok`.
-   */
   changed?: boolean;
-  /** the PostgreSQL role to connect as (default: `pg_superuser`) */
   user?: string;
 }
 
 const schema: JSONSchemaType<SqlArgs> = {
   type: 'object',
   properties: {
-    query: { type: 'string', minLength: 1 },
-    database: { type: 'string', minLength: 1, nullable: true },
-    changed: { type: 'boolean', nullable: true },
-    user: { type: 'string', minLength: 1, nullable: true },
+    query: {
+      type: 'string',
+      minLength: 1,
+      description: 'one or more statements; the rows of the last one are returned (data.rows, data.rowCount)',
+    },
+    database: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      default: 'postgres',
+      description: 'the database to connect to',
+    },
+    changed: {
+      type: 'boolean',
+      nullable: true,
+      default: false,
+      description:
+        'true: the query changes something; it runs only in a real run and is reported changed. ' +
+        'false: a read-only query, run while planning (in check mode too), reported ok',
+    },
+    user: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: 'the PostgreSQL role to connect as (default: pg_superuser)',
+    },
   },
   required: ['query'],
   additionalProperties: false,

@@ -1,4 +1,4 @@
-import type { SchemaObject } from 'ajv';
+import type { JSONSchemaType } from 'ajv';
 import { InputError } from '../errors.js';
 import { PG_FACTS, pgFacts } from '../facts/pg.js';
 import { type Action, exec, writeFile } from '../model/actions.js';
@@ -18,48 +18,61 @@ import { type PgTarget, pgTarget } from '../pg/target.js';
 import { redact, Secret } from '../secret.js';
 import { defineTask, type PlanContext } from './define.js';
 
-/** Arguments of {@link standby}. */
+/** Arguments of {@link standby}; their meaning is in the schema below (`run-playbook help standby`). */
 export interface StandbyArgs {
-  /** the standby's data dir (default: `pg_data_dir`) */
   dataDir?: string;
   primary: {
     host: string;
     port?: number;
     user: string;
-    /** a passfile on this host; with `password` it is where the password is written (default beside the data dir) */
     passfile?: string;
-    /** secret: written to the passfile (0600, owned by the server user), never into primary_conninfo */
     password?: string | Secret;
   };
   restoreCommand?: string;
-  /** application_name the primary sees (default: this host's inventory name) */
   applicationName?: string;
-  /** primary_slot_name */
   slot?: string;
-  /** trigger_file (≤ 11) / promote_trigger_file (12–15); an error on 16+ */
   promoteTriggerFile?: string;
 }
 
-const schema: SchemaObject = {
+type PrimarySchema = JSONSchemaType<StandbyArgs['primary']>;
+const optString = (description: string) =>
+  ({ type: 'string', minLength: 1, nullable: true, description }) as const;
+
+const schema: JSONSchemaType<StandbyArgs> = {
   type: 'object',
   properties: {
-    dataDir: { type: 'string', minLength: 1 },
+    dataDir: optString("the standby's data dir (default: this host's pg_data_dir)"),
     primary: {
       type: 'object',
+      description: 'how the standby connects to the primary (primary_conninfo)',
       properties: {
-        host: { type: 'string', minLength: 1 },
-        port: { type: 'integer', minimum: 1, maximum: 65535 },
-        user: { type: 'string', minLength: 1 },
-        passfile: { type: 'string', minLength: 1 },
-        password: { anyOf: [{ type: 'string' }, { type: 'object' }] },
+        host: { type: 'string', minLength: 1, description: 'host name or address of the primary' },
+        port: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 65535,
+          nullable: true,
+          default: 5432,
+          description: "the primary's port",
+        },
+        user: { type: 'string', minLength: 1, description: 'the replication role' },
+        passfile: optString(
+          'a passfile on this host; with password, where the password is written (default: beside the data dir)',
+        ),
+        // a Secret object from a script, or a string from YAML
+        password: {
+          anyOf: [{ type: 'string' }, { type: 'object' }],
+          description:
+            'secret: written to the passfile (0600, owned by the server user), never into primary_conninfo',
+        } as unknown as PrimarySchema['properties']['password'],
       },
       required: ['host', 'user'],
       additionalProperties: false,
     },
-    restoreCommand: { type: 'string', minLength: 1 },
-    applicationName: { type: 'string', minLength: 1 },
-    slot: { type: 'string', minLength: 1 },
-    promoteTriggerFile: { type: 'string', minLength: 1 },
+    restoreCommand: optString('restore_command, to fetch archived WAL the primary no longer has'),
+    applicationName: optString("application_name the primary sees (default: this host's inventory name)"),
+    slot: optString('primary_slot_name: the physical replication slot on the primary to stream from'),
+    promoteTriggerFile: optString('trigger_file (up to 11) / promote_trigger_file (12-15); an error on 16+'),
   },
   required: ['primary'],
   additionalProperties: false,

@@ -6,19 +6,22 @@ import { renderFile } from '../model/template.js';
 import { defineTask } from './define.js';
 import { type AttrArgs, attrSchemaProps, checkMode, planContent } from './file.js';
 
-/** Arguments of {@link template}. */
+/** Arguments of {@link template}; their meaning is in the schema below (`run-playbook help template`). */
 export interface TemplateArgs extends AttrArgs {
-  /** a handlebars file on the controller: looked up in `templates/` of the role, then of the playbook */
   src: string;
-  /** the file on the host */
   dest: string;
 }
 
 const schema: JSONSchemaType<TemplateArgs> = {
   type: 'object',
   properties: {
-    src: { type: 'string', minLength: 1 },
-    dest: { type: 'string', minLength: 1 },
+    src: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'a handlebars file on the controller: looked up in templates/ of the role, then of the playbook',
+    },
+    dest: { type: 'string', minLength: 1, description: 'the file on the host' },
     ...attrSchemaProps,
   },
   required: ['src', 'dest'],

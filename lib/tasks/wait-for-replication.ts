@@ -1,4 +1,4 @@
-import type { SchemaObject } from 'ajv';
+import type { JSONSchemaType } from 'ajv';
 import { ApplyError } from '../errors.js';
 import { sh } from '../model/command.js';
 import { type ReplicationState, readReplication, receiverSql, replicationSql } from '../pg/replication.js';
@@ -6,25 +6,37 @@ import { binDirScript, type PgTarget, pgTarget, psql } from '../pg/target.js';
 import { defineTask, type PlanContext } from './define.js';
 import { peerTarget } from './pg-peer.js';
 
-/** Arguments of {@link waitForReplication}. */
+/** Arguments of {@link waitForReplication}; their meaning is in the schema below (`run-playbook help waitForReplication`). */
 export interface WaitForReplicationArgs {
-  /** the primary's inventory host name */
   primary: string;
-  /** the standby's inventory name, used as the default application_name (default: this host) */
   standby?: string;
-  /** the application_name the primary sees (default: `standby`) */
   applicationName?: string;
-  /** seconds (default 60) */
   timeout?: number;
 }
 
-const schema: SchemaObject = {
+const schema: JSONSchemaType<WaitForReplicationArgs> = {
   type: 'object',
   properties: {
-    primary: { type: 'string', minLength: 1 },
-    standby: { type: 'string', minLength: 1 },
-    applicationName: { type: 'string', minLength: 1 },
-    timeout: { type: 'number', exclusiveMinimum: 0 },
+    primary: { type: 'string', minLength: 1, description: "the primary's inventory host name" },
+    standby: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: "the standby's inventory name, the default application_name (default: this host)",
+    },
+    applicationName: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description: 'the application_name the primary sees in pg_stat_replication (default: standby)',
+    },
+    timeout: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      nullable: true,
+      default: 60,
+      description: 'seconds to wait before failing with the standby server log',
+    },
   },
   required: ['primary'],
   additionalProperties: false,

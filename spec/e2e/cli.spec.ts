@@ -44,6 +44,18 @@ describe('e2e: the command line', function () {
     expect(v.stdout.trim()).to.equal(`run-playbook ${pkg.version}`);
   });
 
+  it('help TASK lists the arguments from the task schema; an unknown task exits 5 with a suggestion', async () => {
+    const h = await runCli(['help', 'waitForReplication']);
+    expect(h.code, h.stderr).to.equal(0);
+    expect(h.stdout).to.match(/timeout\s+number >0, default 60\n\s+seconds to wait/);
+    expect(h.stdout).to.match(/primary\s+string, required\n/);
+    const u = await runCli(['help', 'waitForReplicaton']);
+    expect(u.code).to.equal(5);
+    expect(u.stderr.trim()).to.equal(
+      "ERROR: help: unknown task 'waitForReplicaton'; did you mean 'waitForReplication'? (run-playbook --help lists the tasks)",
+    );
+  });
+
   it('bad usage exits 5 with one line', async () => {
     const r = await runCli(['site.yml', '--bogus']);
     expect(r.code).to.equal(5);

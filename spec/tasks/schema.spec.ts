@@ -1,9 +1,10 @@
-import { Ajv } from 'ajv';
+import { Ajv, type SchemaObject } from 'ajv';
 import { expect } from 'chai';
 import { command } from '../../lib/tasks/command.js';
 import type { AnyTask } from '../../lib/tasks/define.js';
 import { ensureLine } from '../../lib/tasks/ensure-line.js';
 import { file } from '../../lib/tasks/file.js';
+import { registry } from '../../lib/tasks/registry.js';
 import { template } from '../../lib/tasks/template.js';
 
 function validate(task: AnyTask, args: unknown): string[] {
@@ -51,4 +52,30 @@ describe('generic task schemas', () => {
     expect(validate(command, { cmd: [] })).to.include('/cmd must match a schema in anyOf');
     expect(validate(command, { cmd: 'x', changed: 'no' })).to.deep.equal(['/changed must be boolean']);
   });
+});
+
+/** Every property schema below a task's schema, with its dotted name. */
+function* argSchemas(schema: SchemaObject, prefix = ''): Generator<[string, SchemaObject]> {
+  for (const [name, s] of Object.entries((schema.properties ?? {}) as Record<string, SchemaObject>)) {
+    yield [`${prefix}${name}`, s];
+    if (s.properties) yield* argSchemas(s, `${prefix}${name}.`);
+  }
+}
+
+describe('every task schema is the description of its arguments', () => {
+  for (const task of Object.values(registry)) {
+    it(`${task.taskName}: each argument has a description, and each default is a valid value`, () => {
+      const args = [...argSchemas(task.schema)];
+      expect(args).to.not.be.empty;
+      const undocumented = args.filter(([, s]) => typeof s.description !== 'string' || !s.description);
+      expect(undocumented.map(([n]) => n)).to.deep.equal([]);
+      // secret arguments are named by their dotted path: each must be an argument
+      expect(args.map(([n]) => n)).to.include.members([...task.secretArgs]);
+      for (const [name, s] of args.filter(([, s]) => s.default !== undefined)) {
+        const { default: value, ...rest } = s;
+        const v = new Ajv({ strict: false }).compile(rest);
+        expect(v(value), `${name}: default ${JSON.stringify(value)}`).to.equal(true);
+      }
+    });
+  }
 });
