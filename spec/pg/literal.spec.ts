@@ -33,7 +33,9 @@ describe('SQL literals with standard_conforming_strings = off (real PostgreSQL 1
     const args = { name: tricky, login: true, password: new Secret('pw\\x') };
     const r = await converge(host, ensureUser, args, async () => '');
     expect(r.check.status).to.equal('changed');
-    const found = await c.psql("select count(*) from pg_roles where rolname = E'o\\'k\\\\r\\\\\\'; select 1; --'");
+    const found = await c.psql(
+      "select count(*) from pg_roles where rolname = E'o\\'k\\\\r\\\\\\'; select 1; --'",
+    );
     expect(found.trim()).to.equal('1');
   });
 });

@@ -15,7 +15,13 @@ describe('standby passfile (a real standby data dir)', function () {
   let passfile: string;
   const line = (pw: string) => `127.0.0.1:${pair.primary.port}:*:replicator:${pw}\n`;
   const args = (pw: string) => ({
-    primary: { host: '127.0.0.1', port: pair.primary.port, user: 'replicator', passfile, password: new Secret(pw) },
+    primary: {
+      host: '127.0.0.1',
+      port: pair.primary.port,
+      user: 'replicator',
+      passfile,
+      password: new Secret(pw),
+    },
   });
   before(async () => {
     pair = await pgPair();

@@ -51,7 +51,9 @@ describe('sql', () => {
       const count = async () => (await c.psql('select count(*) from t', { db: 'app' })).trim();
       const before = await count();
       for (const check of [true, false]) {
-        const e = await sql(host, { query: 'DELETE FROM t', database: 'app' }, { check }).catch((x: unknown) => x);
+        const e = await sql(host, { query: 'DELETE FROM t', database: 'app' }, { check }).catch(
+          (x: unknown) => x,
+        );
         expect(e).to.be.instanceOf(ApplyError);
         expect(String(e)).to.contain('cannot execute DELETE in a read-only transaction');
         expect(String(e)).to.contain('changed: true');
