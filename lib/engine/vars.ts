@@ -1,4 +1,4 @@
-import { isHostData } from '../model/host-data.js';
+import { type HostData, isHostData } from '../model/host-data.js';
 import { markSecret } from '../secret.js';
 
 /** The layers of variables, low → high precedence, as design.md lists them. */
@@ -9,8 +9,8 @@ export interface VarLayers {
   play: Record<string, unknown>;
   roleVars: Record<string, unknown>;
   task: Record<string, unknown>;
-  /** registered results and facts of this host */
-  registered: Record<string, unknown>;
+  /** registered results and facts of this host: host data, never rendered */
+  registered: Record<string, HostData<object>>;
   extra: Record<string, unknown>;
 }
 
