@@ -17,15 +17,17 @@ describe('pgpass (pure)', () => {
 
   it('replaces only the line of host:port:user, keeps the others and a missing final newline', () => {
     const text = '# mine\nother:5432:*:rep:x\ndb1:5432:*:rep:old\nlast:1:*:u:p';
-    const out = reveal(pgpassWith(text, key, new Secret('n:w')));
-    expect(out).to.equal('# mine\nother:5432:*:rep:x\ndb1:5432:*:rep:n\\:w\nlast:1:*:u:p');
-    expect(reveal(pgpassWith('a:1:*:u:p', key, new Secret('pw')))).to.equal('a:1:*:u:p\ndb1:5432:*:rep:pw\n');
+    const out = reveal(pgpassWith(text, key, new Secret('n3w:p4ss')));
+    expect(out).to.equal('# mine\nother:5432:*:rep:x\ndb1:5432:*:rep:n3w\\:p4ss\nlast:1:*:u:p');
+    expect(reveal(pgpassWith('a:1:*:u:p', key, new Secret('s3cr-pw9')))).to.equal(
+      'a:1:*:u:p\ndb1:5432:*:rep:s3cr-pw9\n',
+    );
   });
 
   it('puts the line before an earlier wildcard line libpq would use first', () => {
     const text = 'x:1:*:u:p\n*:*:replication:rep:wild\ndb1:5432:*:rep:old\n';
-    expect(reveal(pgpassWith(text, key, new Secret('pw')))).to.equal(
-      'x:1:*:u:p\ndb1:5432:*:rep:pw\n*:*:replication:rep:wild\n',
+    expect(reveal(pgpassWith(text, key, new Secret('s3cr-pw9')))).to.equal(
+      'x:1:*:u:p\ndb1:5432:*:rep:s3cr-pw9\n*:*:replication:rep:wild\n',
     );
   });
 

@@ -67,8 +67,8 @@ describe('standby passfile (a real standby data dir)', function () {
 
   it('a new line goes before an earlier line that would match this connection (libpq takes the first)', async () => {
     userPassfile('*:*:*:replicator:wildcard\n');
-    const r = await standby(pair.db2, args('mine'));
+    const r = await standby(pair.db2, args('mine-9x7'));
     expect(r.status, r.error).to.equal('changed');
-    expect(readFileSync(passfile, 'utf8')).to.equal(`${line('mine')}*:*:*:replicator:wildcard\n`);
+    expect(readFileSync(passfile, 'utf8')).to.equal(`${line('mine-9x7')}*:*:*:replicator:wildcard\n`);
   });
 });
