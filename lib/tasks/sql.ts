@@ -49,7 +49,7 @@ const READ_ONLY = /cannot execute .* in a read-only transaction/;
  */
 export const sql = defineTask<SqlArgs>({
   name: 'sql',
-  description: 'run SQL with psql; rows for register, `changed` only when declared',
+  description: 'run SQL with psql: read-only (rows for register) unless declared `changed: true`',
   schema,
   async plan(ctx, args) {
     const t = pgTarget(ctx.vars);
