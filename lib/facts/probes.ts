@@ -3,7 +3,7 @@
  * lib/facts/ make one, so a task cannot hand {@link Facts.run} an arbitrary command: the compiler enforces
  * "plan never writes". SQL probes run with `default_transaction_read_only = on`.
  */
-import { type Cmd, sh } from '../model/command.js';
+import { type Cmd, raw, sh } from '../model/command.js';
 import { targetProbe } from '../pg/backup.js';
 import { binDirScript, type PgTarget, psqlCmd } from '../pg/target.js';
 import { Payload } from '../secret.js';
@@ -32,6 +32,14 @@ export function filesProbe(paths: readonly string[]): Probe {
   );
 }
 
+/**
+ * An environment prefix for one psql: `default_transaction_read_only` set at connection start (after any
+ * PGOPTIONS of the host, so ours wins), so every transaction of the session, also after a COMMIT, refuses to
+ * write. A query must say `SET default_transaction_read_only = off` to write; that is no mistake. A prefix, not
+ * an export: nothing after the probe inherits it.
+ */
+const READ_ONLY = raw(`PGOPTIONS="\${PGOPTIONS:-} -c default_transaction_read_only=on"`);
+
 const PG_SQL = `select current_setting('server_version_num'), current_setting('data_directory'), current_setting('config_file'), current_setting('hba_file'), pg_is_in_recovery(), (select system_identifier from pg_control_system())`;
 
 /**
@@ -41,7 +49,7 @@ const PG_SQL = `select current_setting('server_version_num'), current_setting('d
  */
 export function pgFactsProbe(t: PgTarget): Probe {
   const debianConf = t.cluster ? `/etc/postgresql/${t.cluster.version}/${t.cluster.name}` : '';
-  return probe(sh`${readOnlyPsqlEnv(t)}; echo "$B"; if out=$(echo ${PG_SQL} | ${psqlCmd(t)} 2>&1); then echo RUNNING; printf '%s\\n' "$out"; exit 0; fi
+  return probe(sh`${binDirScript(t)}; echo "$B"; if out=$(echo ${PG_SQL} | ${READ_ONLY} ${psqlCmd(t)} 2>&1); then echo RUNNING; printf '%s\\n' "$out"; exit 0; fi
 echo DOWN; printf '%s\\n' "$out" | tail -n 1; d=${t.dataDir ?? ''}; c=${debianConf}
 if [ -n "$d" ] && [ -f "$d/PG_VERSION" ]; then cat "$d/PG_VERSION"; od -An -t u8 -N8 "$d/global/pg_control" | tr -d ' '; if [ -f "$d/standby.signal" ] || [ -f "$d/recovery.conf" ]; then echo t; else echo f; fi; else echo 0; echo; echo f; fi
 if [ -n "$c" ]; then echo "$c/postgresql.conf"; echo "$c/pg_hba.conf"; else echo "$d/postgresql.conf"; echo "$d/pg_hba.conf"; fi`);
@@ -65,18 +73,9 @@ export const describeConfig = (binDir: string): Probe => probe(sh`${`${binDir}/p
 /** What a base backup's target dir holds (see lib/pg/backup.ts). */
 export const backupTarget = (t: PgTarget, dataDir: string): Probe => probe(targetProbe(t, dataDir));
 
-/**
- * Where psql's session is read-only: `default_transaction_read_only` set at connection start (after any
- * PGOPTIONS of the host, so ours wins), so every transaction of the session, also after a COMMIT, refuses
- * to write. A query must say `SET default_transaction_read_only = off` to write; that is not a mistake.
- */
+/** psql with the bin dir detected (`$B`) in a read-only session (see {@link READ_ONLY}). */
 function readOnlyPsql(t: PgTarget, opts: Parameters<typeof psqlCmd>[1] = {}): Cmd {
-  return sh`${readOnlyPsqlEnv(t)}; ${psqlCmd(t, opts)}`;
-}
-
-/** `$B` (the bin dir) and a read-only PGOPTIONS for every psql that follows in the script. */
-function readOnlyPsqlEnv(t: PgTarget): Cmd {
-  return sh`${binDirScript(t)}; PGOPTIONS="\${PGOPTIONS:-} -c default_transaction_read_only=on"; export PGOPTIONS`;
+  return sh`${binDirScript(t)}; ${READ_ONLY} ${psqlCmd(t, opts)}`;
 }
 
 /** SQL on psql's stdin in a read-only session; rows in psql's unaligned form (see parseRows). */
@@ -94,8 +93,8 @@ export function sqlProbe(
  * read-only).
  */
 export function serverLogTail(t: PgTarget, lines = 20): Probe {
-  const current = `"$B/psql" -X -A -t -h "$h" -p "$p" -U "$u" -d postgres -c 'SELECT pg_current_logfile()' 2>/dev/null`;
-  return probe(sh`${readOnlyPsqlEnv(t)}; f=${t.logFile ?? ''}; d=${t.dataDir ?? ''}; h=${t.socketDir}; p=${t.port}; u=${t.superuser}
+  const current = `${READ_ONLY.raw} "$B/psql" -X -A -t -h "$h" -p "$p" -U "$u" -d postgres -c 'SELECT pg_current_logfile()' 2>/dev/null`;
+  return probe(sh`${binDirScript(t)}; f=${t.logFile ?? ''}; d=${t.dataDir ?? ''}; h=${t.socketDir}; p=${t.port}; u=${t.superuser}
 if [ -z "$f" ] || [ ! -r "$f" ]; then c=$(${{ sh: current }}); [ -n "$c" ] && f="$d/$c"; case "$c" in /*) f="$c";; esac; fi
 if [ -n "$f" ] && [ -r "$f" ]; then echo "== $f"; tail -n ${lines} "$f"; else echo "(no server log found)"; fi`);
 }
