@@ -41,7 +41,9 @@ export function writeFileCmd(a: WriteFile, stamp: string): Cmd {
   if (a.after === null) return sh`set -eu; ${guard}; ${backup}rm -f "$p"`;
   const tmp = { sh: '"$t"' };
   const defaults = a.before === null && !a.mode ? sh`chmod 0644 "$t"; ` : sh``;
-  return sh`set -eu; ${guard}; t=$(mktemp "$(dirname "$p")/.run-playbook.XXXXXX"); trap 'rm -f "$t"' EXIT; cat > "$t"; if [ -e "$p" ]; then chmod --reference="$p" "$t"; chown --reference="$p" "$t" 2>/dev/null || true; fi; ${defaults}${attrCmds(tmp, a)}; ${backup}mv -f "$t" "$p"; trap - EXIT`;
+  // with a mode given, the old file's is never copied: a secret never sits in a wider-open temp file
+  const keepMode = a.mode ? sh`` : sh`chmod --reference="$p" "$t"; `;
+  return sh`set -eu; ${guard}; t=$(mktemp "$(dirname "$p")/.run-playbook.XXXXXX"); trap 'rm -f "$t"' EXIT; cat > "$t"; if [ -e "$p" ]; then ${keepMode}chown --reference="$p" "$t" 2>/dev/null || true; fi; ${defaults}${attrCmds(tmp, a)}; ${backup}mv -f "$t" "$p"; trap - EXIT`;
 }
 
 /** What {@link writeFileCmd} reads: the sha256 of `before` (or `absent`) on a line, then the new content. */
