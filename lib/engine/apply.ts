@@ -3,6 +3,7 @@ import type { Become, Connection, ExecResult } from '../connection/types.js';
 import { ApplyError, CommandError } from '../errors.js';
 import type { Action, Exec, FileAttrs, MakeDir, MovePath, SetAttrs, WriteFile } from '../model/actions.js';
 import { type Cmd, sh } from '../model/command.js';
+import { Payload } from '../secret.js';
 import { runCopy } from './copy.js';
 
 /** Where actions are applied: one host, as one user. */
@@ -30,16 +31,26 @@ function attrCmds(file: Cmd, a: FileAttrs): Cmd {
 /**
  * One round trip: refuse if the file changed since planning (sha256 of `before`), write a temp file in the same
  * directory (mktemp makes it 0600, so secrets are never world-readable), copy mode and owner from the old file,
- * apply the requested attributes, optionally keep a backup, then rename into place.
+ * apply the requested attributes, optionally keep a backup, then rename into place. Stdin is
+ * {@link writeFileStdin}: the expected hash on the first line (a hash of a secret file is not for argv), then
+ * the content.
  */
 export function writeFileCmd(a: WriteFile, stamp: string): Cmd {
-  const want = a.before === null ? 'absent' : sha256(a.before);
-  const guard = sh`p=${a.path}; if [ -e "$p" ]; then have=$(sha256sum < "$p" | cut -d' ' -f1); else have=absent; fi; [ "$have" = ${want} ] || { echo "$p changed since it was planned" >&2; exit ${CHANGED_SINCE_PLAN}; }`;
+  const guard = sh`p=${a.path}; IFS= read -r want; if [ -e "$p" ]; then have=$(sha256sum < "$p" | cut -d' ' -f1); else have=absent; fi; [ "$have" = "$want" ] || { echo "$p changed since it was planned" >&2; exit ${CHANGED_SINCE_PLAN}; }`;
   const backup = a.backup && a.before !== null ? sh`cp -p "$p" ${`${a.path}.${stamp}~`}; ` : sh``;
   if (a.after === null) return sh`set -eu; ${guard}; ${backup}rm -f "$p"`;
   const tmp = { sh: '"$t"' };
   const defaults = a.before === null && !a.mode ? sh`chmod 0644 "$t"; ` : sh``;
-  return sh`set -eu; ${guard}; t=$(mktemp "$(dirname "$p")/.run-playbook.XXXXXX"); trap 'rm -f "$t"' EXIT; cat > "$t"; if [ -e "$p" ]; then chmod --reference="$p" "$t"; chown --reference="$p" "$t" 2>/dev/null || true; fi; ${defaults}${attrCmds(tmp, a)}; ${backup}mv -f "$t" "$p"; trap - EXIT`;
+  // with a mode given, the old file's is never copied: a secret never sits in a wider-open temp file
+  const keepMode = a.mode ? sh`` : sh`chmod --reference="$p" "$t"; `;
+  return sh`set -eu; ${guard}; t=$(mktemp "$(dirname "$p")/.run-playbook.XXXXXX"); trap 'rm -f "$t"' EXIT; cat > "$t"; if [ -e "$p" ]; then ${keepMode}chown --reference="$p" "$t" 2>/dev/null || true; fi; ${defaults}${attrCmds(tmp, a)}; ${backup}mv -f "$t" "$p"; trap - EXIT`;
+}
+
+/** What {@link writeFileCmd} reads: the sha256 of `before` (or `absent`) on a line, then the new content. */
+export function writeFileStdin(a: WriteFile): Payload {
+  const want = a.before === null ? 'absent' : sha256(a.before);
+  const content = a.after === null ? [] : typeof a.after === 'string' ? [a.after] : a.after.parts;
+  return new Payload([`${want}\n`, ...content]);
 }
 
 const setAttrsCmd = (a: SetAttrs): Cmd => attrCmds(sh`${a.path}`, a.after);
@@ -64,7 +75,7 @@ type Executor<A> = (t: ApplyTarget, a: A, stamp: string) => Promise<ExecResult>;
 function checked<A extends { user?: string }>(
   display: (a: A) => string,
   build: (a: A, stamp: string) => Cmd,
-  stdin?: (a: A) => string,
+  stdin?: (a: A) => Payload,
 ): Executor<A> {
   return async (t, a, stamp) => {
     const r = await run(t, build(a, stamp), { stdin: stdin?.(a) ?? '', user: a.user });
@@ -77,11 +88,7 @@ function checked<A extends { user?: string }>(
 
 /** One executor per action kind; a new kind breaks the build until it has one. */
 const executors: { [K in Action['kind']]: Executor<Extract<Action, { kind: K }>> } = {
-  writeFile: checked(
-    (a) => `write ${a.path}`,
-    writeFileCmd,
-    (a) => a.after ?? '',
-  ),
+  writeFile: checked((a) => `write ${a.path}`, writeFileCmd, writeFileStdin),
   setAttrs: checked((a) => `set attributes of ${a.path}`, setAttrsCmd),
   makeDir: checked((a) => `mkdir ${a.path}`, makeDirCmd),
   movePath: checked((a) => `move ${a.from} to ${a.to}`, movePathCmd),

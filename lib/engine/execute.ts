@@ -1,6 +1,6 @@
 import type { Become, Connection } from '../connection/types.js';
 import { Facts, type HostMemory, type Prober } from '../facts/facts.js';
-import type { Action } from '../model/actions.js';
+import { type Action, shownContent } from '../model/actions.js';
 import type { TaskResult } from '../model/results.js';
 import type { AnyTask, PlanContext } from '../tasks/define.js';
 import { type ApplyTarget, applyActions } from './apply.js';
@@ -42,7 +42,7 @@ function predict(memory: HostMemory, actions: readonly Action[]): void {
         path: a.path,
         exists: a.after !== null,
         isDir: false,
-        content: a.after,
+        content: shownContent(a),
         mode: a.mode ?? old?.mode,
         owner: a.owner ?? old?.owner,
         group: a.group ?? old?.group,

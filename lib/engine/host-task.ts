@@ -2,6 +2,7 @@ import { becomeFromVars } from '../connection/index.js';
 import { ConnectError, InputError, RunPlaybookError } from '../errors.js';
 import { Facts } from '../facts/facts.js';
 import { groupsMap } from '../inventory/index.js';
+import { hostData } from '../model/host-data.js';
 import type { TaskResult } from '../model/results.js';
 import { evalCondition, renderString, renderValue } from '../model/template.js';
 import type { Play, TaskNode } from '../playbook/index.js';
@@ -174,12 +175,13 @@ export async function runOnHost(
   }
   if (r.status === 'failed' && task.ignoreErrors) r = { ...r, ignored: true };
   if (task.register) {
-    const reg = {
+    // what the host answered is data from now on: never rendered as a template
+    const reg = hostData({
       ...r.data,
       changed: r.status === 'changed',
       failed: r.status === 'failed',
       skipped: r.status === 'skipped',
-    };
+    });
     rs.registered.set(host, { ...rs.registered.get(host), [task.register]: reg });
   }
   if (r.status === 'unreachable') rs.unreachable.add(host);

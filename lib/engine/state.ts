@@ -2,6 +2,7 @@ import type { Connection } from '../connection/types.js';
 import type { HostMemory } from '../facts/facts.js';
 import type { Inventory } from '../inventory/index.js';
 import type { EventSink } from '../model/events.js';
+import type { HostData } from '../model/host-data.js';
 import { emptyStats, type HostStats, type TaskResult } from '../model/results.js';
 
 /** Everything a run keeps while it goes through plays, tasks and hosts. */
@@ -17,8 +18,8 @@ export interface RunState {
   memory(host: string): HostMemory;
   /** inventory variables per host, merged once */
   inventoryVars(host: string): Record<string, unknown>;
-  /** registered results per host */
-  registered: Map<string, Record<string, unknown>>;
+  /** registered results per host: what hosts answered, so data, never templates */
+  registered: Map<string, Record<string, HostData<Record<string, unknown>>>>;
   stats: Map<string, HostStats>;
   /** hosts out of the run: failed (for the rest of the play) or unreachable (for the rest of the run) */
   failed: Set<string>;

@@ -1,3 +1,4 @@
+import { type HostData, isHostData } from '../model/host-data.js';
 import { markSecret } from '../secret.js';
 
 /** The layers of variables, low → high precedence, as design.md lists them. */
@@ -8,8 +9,8 @@ export interface VarLayers {
   play: Record<string, unknown>;
   roleVars: Record<string, unknown>;
   task: Record<string, unknown>;
-  /** registered results and facts of this host */
-  registered: Record<string, unknown>;
+  /** registered results and facts of this host: host data, never rendered */
+  registered: Record<string, HostData<object>>;
   extra: Record<string, unknown>;
 }
 
@@ -52,8 +53,10 @@ export const unknownValue: unknown = new Proxy(() => undefined, {
   }),
 });
 
-// accessor properties (hostvars, already lazy values) are never read here: reading would render them
+// accessor properties (hostvars, already lazy values) are never read here: reading would render them;
+// values from hosts (registered results) are data, never templates
 const templated = (v: unknown): boolean => {
+  if (isHostData(v)) return false;
   if (typeof v === 'string') return v.includes('{{');
   if (Array.isArray(v)) return v.some(templated);
   if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)

@@ -1,13 +1,17 @@
 import type { ExecOptions, ExecResult } from '../connection/types.js';
 import { CommandError } from '../errors.js';
 import type { Cmd } from '../model/command.js';
-import { type FileState, filesProbe, parseFilesProbe } from './file.js';
+import { type FileState, parseFilesProbe } from './file.js';
+import { filesProbe, type Probe } from './probes.js';
 
-/** Runs a read-only command on the host as the task's user. Given by the engine; tasks never get exec. */
+/** Runs a command on the host as the task's user. Given by the engine; {@link Facts} hands it only probes. */
 export type Prober = (
   cmd: Cmd,
   opts?: Omit<ExecOptions, 'become'> & { user?: string },
 ) => Promise<ExecResult>;
+
+/** How a probe runs: as another user (e.g. postgres), with a timeout. Its stdin is part of the probe. */
+export type ProbeOptions = Omit<ExecOptions, 'become' | 'stdin'> & { user?: string };
 
 /**
  * What one host run knows: a cache of probes (once per host per run) and, in check mode, the overlay of
@@ -33,15 +37,18 @@ export class Facts {
     readonly memory: HostMemory,
   ) {}
 
-  /** Runs a read-only probe; a non-zero exit is returned, not thrown. */
-  run(cmd: Cmd, opts?: Parameters<Prober>[1]): Promise<ExecResult> {
-    return this.probe(cmd, opts);
+  /**
+   * Runs a read-only probe (only lib/facts/probes.ts makes one, so a plan cannot run anything else); a non-zero
+   * exit is returned, not thrown.
+   */
+  run(p: Probe, opts?: ProbeOptions): Promise<ExecResult> {
+    return this.probe(p, p.stdin === undefined ? opts : { ...opts, stdin: p.stdin });
   }
 
   /** Runs a read-only probe and returns stdout; throws CommandError on a non-zero exit. */
-  async read(cmd: Cmd, opts?: Parameters<Prober>[1]): Promise<string> {
-    const r = await this.probe(cmd, opts);
-    if (r.code !== 0) throw new CommandError(this.host, cmd.sh, r.code, r.stderr);
+  async read(p: Probe, opts?: ProbeOptions): Promise<string> {
+    const r = await this.run(p, opts);
+    if (r.code !== 0) throw new CommandError(this.host, p.sh, r.code, r.stderr);
     return r.stdout;
   }
 

@@ -1,5 +1,3 @@
-import { type Cmd, sh } from '../model/command.js';
-
 /** What a file looks like on the host. `mode` is 4-digit octal, e.g. "0640". */
 export interface FileState {
   path: string;
@@ -11,16 +9,7 @@ export interface FileState {
   group?: string;
 }
 
-/**
- * One round trip for several files: per path a header line `F|D|N mode owner group`, then a line with the
- * content of a regular file in base64 (so any bytes and any number of files parse unambiguously).
- * A file that exists but cannot be read fails the probe.
- */
-export function filesProbe(paths: readonly string[]): Cmd {
-  return sh`for p in ${paths}; do if [ -d "$p" ]; then echo "D $(stat -c '%a %U %G' "$p")"; echo; elif [ -e "$p" ]; then echo "F $(stat -L -c '%a %U %G' "$p")"; base64 -w0 "$p" || exit 1; echo; else echo N; echo; fi; done`;
-}
-
-/** Parses the output of {@link filesProbe}, in the order of `paths`. */
+/** Parses the output of filesProbe (probes.ts), in the order of `paths`. */
 export function parseFilesProbe(paths: readonly string[], out: string): FileState[] {
   const lines = out.split('\n');
   return paths.map((path, i) => {

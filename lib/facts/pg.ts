@@ -1,6 +1,6 @@
-import { type Cmd, sh } from '../model/command.js';
-import { binDirScript, type PgTarget, psqlCmd } from '../pg/target.js';
+import type { PgTarget } from '../pg/target.js';
 import type { Facts } from './facts.js';
+import { pgFactsProbe } from './probes.js';
 
 /** What a task needs to know of a PostgreSQL server, gathered in one round trip, once per host per run. */
 export interface PgFacts {
@@ -19,20 +19,6 @@ export interface PgFacts {
   binDir: string;
   /** why the server could not be queried (psql's last line) */
   downReason?: string;
-}
-
-const SQL = `select current_setting('server_version_num'), current_setting('data_directory'), current_setting('config_file'), current_setting('hba_file'), pg_is_in_recovery(), (select system_identifier from pg_control_system())`;
-
-/**
- * One script: ask the server; when it does not answer, read the data dir (PG_VERSION, pg_control's first 8 bytes
- * are the system identifier, standby.signal / recovery.conf say "standby").
- */
-export function pgFactsProbe(t: PgTarget): Cmd {
-  const debianConf = t.cluster ? `/etc/postgresql/${t.cluster.version}/${t.cluster.name}` : '';
-  return sh`${binDirScript(t)}; echo "$B"; if out=$(echo ${SQL} | ${psqlCmd(t)} 2>&1); then echo RUNNING; printf '%s\\n' "$out"; exit 0; fi
-echo DOWN; printf '%s\\n' "$out" | tail -n 1; d=${t.dataDir ?? ''}; c=${debianConf}
-if [ -n "$d" ] && [ -f "$d/PG_VERSION" ]; then cat "$d/PG_VERSION"; od -An -t u8 -N8 "$d/global/pg_control" | tr -d ' '; if [ -f "$d/standby.signal" ] || [ -f "$d/recovery.conf" ]; then echo t; else echo f; fi; else echo 0; echo; echo f; fi
-if [ -n "$c" ]; then echo "$c/postgresql.conf"; echo "$c/pg_hba.conf"; else echo "$d/postgresql.conf"; echo "$d/pg_hba.conf"; fi`;
 }
 
 /** Parses the output of {@link pgFactsProbe}. */

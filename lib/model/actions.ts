@@ -13,17 +13,29 @@ export interface RunsAs {
   user?: string;
 }
 
-/** Write (or, with `after: null`, delete) a whole file atomically. `before` is what planning read. */
+/**
+ * Write (or, with `after: null`, delete) a whole file atomically. `before` is what planning read. Content that
+ * holds a secret is a {@link Payload}: it reaches the host only on stdin and is never shown (the diff says only
+ * that the file changes).
+ */
 export interface WriteFile extends FileAttrs, RunsAs {
   kind: 'writeFile';
   path: string;
   before: string | null;
-  after: string | null;
+  after: string | Payload | null;
   /** keep the old content beside the file as `<path>.<timestamp>~` */
   backup?: boolean;
-  /** content is secret: the diff shows only that it changes */
+  /** content is secret: the diff shows only that it changes (always so for a Payload) */
   sensitive?: boolean;
 }
+
+/** Whether a write's content must not be shown: it holds a secret, or the task says so. */
+export const isSensitive = (a: WriteFile): boolean => a.sensitive === true || isPayload(a.after);
+
+const isPayload = (v: unknown): v is Payload => v !== null && typeof v === 'object';
+
+/** The content as the check-mode overlay keeps it: secrets masked (a later plan sees that the file changes). */
+export const shownContent = (a: WriteFile): string | null => (a.after === null ? null : String(a.after));
 
 /** Change mode/owner/group of an existing path. */
 export interface SetAttrs extends RunsAs {

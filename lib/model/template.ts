@@ -1,4 +1,5 @@
 import { InputError, type Position } from '../errors.js';
+import { isHostData } from './host-data.js';
 import { hb, TemplateFault } from './template-helpers.js';
 
 type Node = hbs.AST.Node;
@@ -175,7 +176,10 @@ export function renderString(tpl: string, vars: Record<string, unknown>, where?:
   }
 }
 
-/** Renders every string leaf of a value (keys are left alone); `where` may locate each leaf by its path. */
+/**
+ * Renders every string leaf of a value (keys are left alone); `where` may locate each leaf by its path. Values
+ * from hosts ({@link isHostData}) are returned as they are.
+ */
 export function renderValue(
   v: unknown,
   vars: Record<string, unknown>,
@@ -183,6 +187,7 @@ export function renderValue(
   at: string[] = [],
 ): unknown {
   if (typeof v === 'string') return renderString(v, vars, typeof where === 'function' ? where(at) : where);
+  if (isHostData(v)) return v;
   if (Array.isArray(v)) return v.map((x, i) => renderValue(x, vars, where, [...at, String(i)]));
   if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
     return Object.fromEntries(

@@ -3,7 +3,6 @@
  * (≥ 12), a minimal primary_conninfo, and the passfile line. Strings in, strings out.
  */
 import { InputError } from '../errors.js';
-import { type Cmd, sh } from '../model/command.js';
 import { conninfoValue } from './backup.js';
 import type { ConfValue } from './conf-edit.js';
 
@@ -89,9 +88,4 @@ export function standbySettings(version: number, w: StandbyWanted): Record<strin
 export function defaultPassfile(dataDir: string): string {
   const parent = dataDir.replace(/\/+$/, '').replace(/\/[^/]*$/, '') || '/';
   return `${parent === '/' ? '' : parent}/.pgpass-run-playbook`;
-}
-
-/** Writes a secret file from stdin atomically, mode 0600, as the user it runs as (so it owns it). */
-export function writeSecretFileCmd(path: string): Cmd {
-  return sh`set -eu; umask 077; p=${path}; t=$(mktemp "$(dirname "$p")/.run-playbook.XXXXXX"); trap 'rm -f "$t"' EXIT; cat > "$t"; chmod 0600 "$t"; mv -f "$t" "$p"; trap - EXIT`;
 }

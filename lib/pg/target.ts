@@ -86,9 +86,14 @@ export function parseRows(out: string): string[][] {
     .map((l) => l.split('\x1f'));
 }
 
-/** Quotes an SQL literal (standard_conforming_strings on, the default since 9.1). */
+/**
+ * Quotes an SQL literal so that it means the same whatever `standard_conforming_strings` says: with a backslash,
+ * an escape string (`E'…'`, backslashes and quotes doubled), since a plain `'…'` reads `\` as an escape when the
+ * setting is off; without one, a plain `'…'` (quotes doubled), which reads the same either way.
+ */
 export function sqlLiteral(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
+  const quoted = s.replace(/'/g, "''");
+  return s.includes('\\') ? `E'${quoted.replace(/\\/g, '\\\\')}'` : `'${quoted}'`;
 }
 
 /** Quotes an SQL identifier. */

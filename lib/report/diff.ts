@@ -9,6 +9,7 @@ import type {
   SetAttrs,
   WriteFile,
 } from '../model/actions.js';
+import { isSensitive, shownContent } from '../model/actions.js';
 import { redact } from '../secret.js';
 
 /** Describes the attributes that are set, e.g. `mode 0600, owner postgres, group postgres`. */
@@ -24,17 +25,25 @@ export function describeAttrs(a: FileAttrs): string {
 function unifiedDiff(a: WriteFile): string {
   const oldName = `before: ${a.path}${a.before === null ? ' (absent)' : ''}`;
   const newName = `after: ${a.path}${a.after === null ? ' (absent)' : ''}`;
-  const patch = createTwoFilesPatch(oldName, newName, a.before ?? '', a.after ?? '', undefined, undefined, {
-    context: 3,
-    headerOptions: FILE_HEADERS_ONLY,
-  });
+  const patch = createTwoFilesPatch(
+    oldName,
+    newName,
+    a.before ?? '',
+    shownContent(a) ?? '',
+    undefined,
+    undefined,
+    {
+      context: 3,
+      headerOptions: FILE_HEADERS_ONLY,
+    },
+  );
   return patch.replace(/\n$/, '');
 }
 
 function renderWriteFile(a: WriteFile): string {
   const lines: string[] = [];
   if (a.before === a.after) lines.push(`${a.path}: content unchanged`);
-  else if (a.sensitive) lines.push(`${a.path}: content changes (hidden: sensitive)`);
+  else if (isSensitive(a)) lines.push(`${a.path}: content changes (hidden: sensitive)`);
   else lines.push(unifiedDiff(a));
   // A write keeps mode and owner unless the action names them, so only named attributes are worth a line.
   const attrs = a.after === null ? '' : describeAttrs(a);

@@ -1,6 +1,7 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError, InputError } from '../errors.js';
 import { PG_FACTS, type PgFacts, pgFacts, pgFactsKey } from '../facts/pg.js';
+import { backupTarget, sqlProbe } from '../facts/probes.js';
 import { type Action, copyCluster, exec, makeDir, movePath } from '../model/actions.js';
 import { sh } from '../model/command.js';
 import {
@@ -12,9 +13,8 @@ import {
   pgBasebackupCmd,
   pgpassLine,
   receiveCmd,
-  targetProbe,
 } from '../pg/backup.js';
-import { binDirScript, type PgTarget, pgTarget, psql } from '../pg/target.js';
+import { binDirScript, type PgTarget, pgTarget } from '../pg/target.js';
 import { Payload, Secret } from '../secret.js';
 import { defineTask, type PlanContext } from './define.js';
 import { peerAddress, peerTarget } from './pg-peer.js';
@@ -99,7 +99,7 @@ const asSecret = (p: string | Secret | undefined): Secret | undefined =>
 
 async function primarySize(ctx: PlanContext, from: string, pt: PgTarget): Promise<string> {
   const sql = 'SELECT pg_size_pretty(sum(pg_database_size(oid))::bigint) FROM pg_database';
-  const r = await ctx.factsOf(from).run(psql(pt), { user: pt.osUser, stdin: sql });
+  const r = await ctx.factsOf(from).run(sqlProbe(pt, sql), { user: pt.osUser });
   return r.code === 0 ? `~${r.stdout.trim()}` : 'the data';
 }
 
@@ -194,7 +194,7 @@ export const baseBackup = defineTask<BaseBackupArgs>({
     const p = await pgFacts(ctx.factsOf(args.from), pt);
     if (!p.running || !p.systemIdentifier)
       throw new ApplyError(`the primary ${args.from} does not answer: ${p.downReason ?? 'not running'}`);
-    const state = parseTargetState(await ctx.facts.read(targetProbe(t, dataDir), { user: t.osUser }));
+    const state = parseTargetState(await ctx.facts.read(backupTarget(t, dataDir), { user: t.osUser }));
     const d = decideTarget(state, p.systemIdentifier, dataDir, !!args.replaceExisting);
     if (d.kind === 'same') return { actions: [], reason: d.reason };
     const actions: Action[] = [];

@@ -1,4 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
+import { pathExists } from '../facts/probes.js';
 import { exec } from '../model/actions.js';
 import { argv, type Cmd, sh } from '../model/command.js';
 import { Payload } from '../secret.js';
@@ -61,7 +62,7 @@ async function exists(ctx: PlanContext, path: string, chdir: string | undefined)
   const p = chdir !== undefined && !path.startsWith('/') ? `${chdir.replace(/\/$/, '')}/${path}` : path;
   const predicted = ctx.facts.memory.overlay.get(p);
   if (predicted) return predicted.exists;
-  return (await ctx.facts.run(sh`test -e ${p}`)).code === 0;
+  return (await ctx.facts.run(pathExists(p))).code === 0;
 }
 
 /** Runs a command, unless a `creates` path exists or a `removes` path is missing. */

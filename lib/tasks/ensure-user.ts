@@ -1,6 +1,7 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError, CommandError } from '../errors.js';
 import { pgFacts } from '../facts/pg.js';
+import { sqlProbe } from '../facts/probes.js';
 import { exec } from '../model/actions.js';
 import { parseRoleProbe, planRole, type RoleSpec, roleProbeSql } from '../pg/role.js';
 import { pgTarget, psql } from '../pg/target.js';
@@ -85,7 +86,7 @@ export const ensureUser = defineTask<EnsureUserArgs>({
         : new Secret(String(args.password));
     const spec = { ...args, password };
     const cmd = psql(t);
-    const r = await ctx.facts.run(cmd, { user: t.osUser, stdin: roleProbeSql(args.name, args.validUntil) });
+    const r = await ctx.facts.run(sqlProbe(t, roleProbeSql(args.name, args.validUntil)), { user: t.osUser });
     if (r.code !== 0) throw new CommandError(ctx.host, `read role ${args.name}`, r.code, r.stderr);
     const planned = planRole(spec, parseRoleProbe(r.stdout));
     if (!planned)

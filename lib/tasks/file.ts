@@ -1,6 +1,7 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError, InputError } from '../errors.js';
 import type { FileState } from '../facts/file.js';
+import { listDir } from '../facts/probes.js';
 import { type Action, exec, type FileAttrs, makeDir, setAttrs, writeFile } from '../model/actions.js';
 import { sh } from '../model/command.js';
 import { defineTask, type Plan, type PlanContext } from './define.js';
@@ -136,7 +137,7 @@ async function planAbsent(ctx: PlanContext, st: FileState): Promise<Plan> {
   if (!st.exists) return { actions: [], reason: 'already absent' };
   if (!st.isDir) return planContent(st, null, {}, 'file removed');
   // Only an empty directory is removed: a task that deletes a tree by mistake cannot be undone.
-  const r = await ctx.facts.run(sh`ls -A ${st.path}`);
+  const r = await ctx.facts.run(listDir(st.path));
   if (r.code !== 0 || r.stdout.trim() !== '')
     throw new ApplyError(`${st.path} is a directory that is not empty; file removes only empty directories`);
   const action: Action = exec({ summary: `rmdir ${st.path}`, cmd: sh`rmdir ${st.path}` });

@@ -1,6 +1,7 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError, CommandError, InputError } from '../errors.js';
 import { pgFacts } from '../facts/pg.js';
+import { sqlProbe } from '../facts/probes.js';
 import { type Action, exec, writeFile } from '../model/actions.js';
 import { HBA_CONN_TYPES, validateRule } from '../pg/hba.js';
 import { formatHbaErrors, hbaErrorsSql, parseHbaErrors } from '../pg/hba-check.js';
@@ -84,7 +85,7 @@ function refuseShadowed(change: HbaChange, path: string): void {
 /** After the reload: PostgreSQL's own verdict on the file. */
 function verifier(t: PgTarget, version: number, path: string, change: HbaChange): Plan['verify'] {
   return async (ctx: PlanContext) => {
-    const r = await ctx.facts.run(psql(t), { user: t.osUser, stdin: hbaErrorsSql(version) });
+    const r = await ctx.facts.run(sqlProbe(t, hbaErrorsSql(version)), { user: t.osUser });
     if (r.code !== 0) throw new CommandError(ctx.host, 'read pg_hba_file_rules', r.code, r.stderr);
     const errors = parseHbaErrors(r.stdout);
     if (errors.length > 0)

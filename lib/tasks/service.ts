@@ -1,12 +1,11 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError, InputError } from '../errors.js';
 import { PG_FACTS, type PgFacts, pgFacts } from '../facts/pg.js';
+import { readText, sqlProbe, unitActive } from '../facts/probes.js';
 import { type Exec, exec } from '../model/actions.js';
-import { sh } from '../model/command.js';
 import { parseConf, type SettingLine } from '../pg/conf.js';
 import { restartOrReload, sameValue } from '../pg/guc.js';
-import { parseRows, pgTarget, psql } from '../pg/target.js';
-import { Payload } from '../secret.js';
+import { parseRows, pgTarget, sqlLiteral } from '../pg/target.js';
 import { defineTask, type Plan, type PlanContext } from './define.js';
 import {
   APPLIED_SQL,
@@ -74,8 +73,7 @@ async function serviceTarget(ctx: PlanContext, args: ServiceArgs): Promise<Servi
   const unit = typeof ctx.vars.pg_service_unit === 'string' ? ctx.vars.pg_service_unit : undefined;
   let manager = args.manager;
   if (!manager && t.cluster) manager = 'pg_ctlcluster';
-  if (!manager && unit && (await ctx.facts.run(sh`systemctl is-active --quiet ${unit}`)).code === 0)
-    manager = 'systemd';
+  if (!manager && unit && (await ctx.facts.run(unitActive(unit))).code === 0) manager = 'systemd';
   manager ??= 'pg_ctl';
   if (manager === 'systemd' && !unit)
     throw new InputError('service: manager systemd needs the variable pg_service_unit');
@@ -105,7 +103,7 @@ async function predictedChanges(ctx: PlanContext, pg: PgFacts, user: string): Pr
   const values = new Map<string, string>();
   for (const f of files.filter((p) => ctx.facts.memory.overlay.has(p))) {
     const predicted = ctx.facts.memory.overlay.get(f)?.content ?? '';
-    const real = (await ctx.facts.run(sh`cat ${f}`, { user })).stdout;
+    const real = (await ctx.facts.run(readText(f), { user })).stdout;
     if (predicted === real) continue;
     if (f === pg.hbaFile) changed.push('pg_hba.conf');
     const last = (text: string) => {
@@ -131,9 +129,9 @@ async function differFromRunning(
 ): Promise<string[]> {
   const gucs = names.filter((n) => n !== 'pg_hba.conf' && values.has(n));
   if (gucs.length === 0) return names;
-  const list = gucs.map((n) => `'${n.replace(/'/g, "''")}'`).join(', ');
+  const list = gucs.map(sqlLiteral).join(', ');
   const sql = `select name, current_setting(name) from pg_settings where name in (${list});\n`;
-  const rows = parseRows(await ctx.facts.read(psql(pgTarget(ctx.vars)), { user, stdin: new Payload([sql]) }));
+  const rows = parseRows(await ctx.facts.read(sqlProbe(pgTarget(ctx.vars), sql), { user }));
   const running = new Map(rows.map(([n = '', v = '']) => [n, v]));
   return names.filter((n) => {
     const now = running.get(n);
@@ -144,7 +142,7 @@ async function differFromRunning(
 
 async function planApplied(ctx: PlanContext, s: ServiceTarget, pg: PgFacts): Promise<Plan> {
   if (!pg.running) return { actions: [], reason: 'not running: the settings take effect when it starts' };
-  const out = await ctx.facts.read(psql(s.t), { user: s.t.osUser, stdin: new Payload([APPLIED_SQL]) });
+  const out = await ctx.facts.read(sqlProbe(s.t, APPLIED_SQL), { user: s.t.osUser });
   const pending = pendingFromRows(parseRows(out), pg.version);
   const predicted = ctx.check ? await predictedChanges(ctx, pg, s.t.osUser) : undefined;
   const data = { reload: pending.reload, restart: pending.restart };

@@ -2,13 +2,12 @@ import type { JSONSchemaType } from 'ajv';
 import { ApplyError, InputError } from '../errors.js';
 import type { Facts } from '../facts/facts.js';
 import { type PgFacts, pgFacts } from '../facts/pg.js';
+import { describeConfig, listDir, sqlProbe } from '../facts/probes.js';
 import { writeFile } from '../model/actions.js';
-import { sh } from '../model/command.js';
 import { parseConf } from '../pg/conf.js';
 import type { ConfValue } from '../pg/conf-edit.js';
 import { TABLE_VERSIONS } from '../pg/guc-table.js';
-import { type PgTarget, parseRows, pgTarget, psql, sqlLiteral } from '../pg/target.js';
-import { Payload } from '../secret.js';
+import { type PgTarget, parseRows, pgTarget, sqlLiteral } from '../pg/target.js';
 import { defineTask, type Plan, type PlanContext } from './define.js';
 import { type ConfReader, findOverrides } from './pg-conf-sources.js';
 import {
@@ -61,7 +60,7 @@ async function serverContexts(
 ): Promise<Map<string, string>> {
   const list = names.map((n) => sqlLiteral(n.toLowerCase())).join(', ');
   const sql = `select name, context from pg_settings where name in (${list});\n`;
-  const out = await facts.read(psql(t), { user: t.osUser, stdin: new Payload([sql]) });
+  const out = await facts.read(sqlProbe(t, sql), { user: t.osUser });
   return new Map(parseRows(out).map(([n = '', c = '']) => [n, c]));
 }
 
@@ -70,7 +69,7 @@ async function describedContexts(facts: Facts, pg: PgFacts, t: PgTarget, names: 
   const out = new Map<string, string>();
   if (names.length === 0) return out;
   const bin = pg.binDir || t.binDir || '/usr/lib/postgresql/15/bin';
-  const text = await facts.read(sh`${`${bin}/postgres`} --describe-config`, { user: t.osUser });
+  const text = await facts.read(describeConfig(bin), { user: t.osUser });
   const wanted = new Set(names.map((n) => n.toLowerCase()));
   for (const line of text.split('\n')) {
     const [name = '', context = ''] = line.split('\t');
@@ -87,7 +86,7 @@ function reader(facts: Facts, user: string): ConfReader {
       return st.exists && !st.isDir ? st.content : null;
     },
     async dir(path) {
-      const r = await facts.run(sh`ls -1A ${path}`, { user });
+      const r = await facts.run(listDir(path), { user });
       return r.code === 0 ? r.stdout.split('\n').filter((l) => l.length > 0) : null;
     },
   };

@@ -1,5 +1,6 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError, CommandError } from '../errors.js';
+import { sqlProbe } from '../facts/probes.js';
 import { exec } from '../model/actions.js';
 import { parseRows, pgTarget, psql } from '../pg/target.js';
 import { Payload } from '../secret.js';
@@ -34,7 +35,8 @@ const schema: JSONSchemaType<SqlArgs> = {
       default: false,
       description:
         'true: the query changes something; it runs only in a real run and is reported changed. ' +
-        'false: a read-only query, run while planning (in check mode too), reported ok',
+        'false: a query that reads, run while planning (in check mode too) in a read-only session ' +
+        '(default_transaction_read_only), so a query that writes fails instead of writing; reported ok',
     },
     user: {
       type: 'string',
@@ -53,20 +55,23 @@ export function sqlData(stdout: string): { rows: string[][]; rowCount: number } 
   return { rows, rowCount: rows.length };
 }
 
+const READ_ONLY = /cannot execute .* in a read-only transaction/;
+
 /**
- * Runs SQL through psql on the host (as the server's OS user). A read-only query is a probe: its rows are in
- * `data.rows` / `data.rowCount` in check mode too. A query declared `changed: true` is an action.
+ * Runs SQL through psql on the host (as the server's OS user). A query without `changed: true` is a read-only
+ * probe: its rows are in `data.rows` / `data.rowCount` in check mode too. A query declared `changed: true` is an
+ * action.
  */
 export const sql = defineTask<SqlArgs>({
   name: 'sql',
-  description: 'run SQL with psql; rows for register, `changed` only when declared',
+  description: 'run SQL with psql: read-only (rows for register) unless declared `changed: true`',
   schema,
   async plan(ctx, args) {
     const t = pgTarget(ctx.vars);
-    const cmd = psql(t, { db: args.database, user: args.user });
     const stdin = new Payload([args.query.endsWith('\n') ? args.query : `${args.query}\n`]);
     if (args.changed === true) {
       const summary = `SQL on ${args.database ?? 'postgres'}`;
+      const cmd = psql(t, { db: args.database, user: args.user });
       return {
         actions: [
           exec({ summary, cmd, stdin, showStdin: true, user: t.osUser, prediction: 'would run the SQL' }),
@@ -74,7 +79,13 @@ export const sql = defineTask<SqlArgs>({
         parseOutput: sqlData,
       };
     }
-    const r = await ctx.facts.run(cmd, { user: t.osUser, stdin });
+    const r = await ctx.facts.run(sqlProbe(t, stdin, { db: args.database, user: args.user }), {
+      user: t.osUser,
+    });
+    if (r.code === 3 && READ_ONLY.test(r.stderr))
+      throw new ApplyError(
+        `sql: ${r.stderr.trim()}\nA query without \`changed: true\` runs read-only while planning (also under --check); a query that writes must say \`changed: true\`, and then runs only in a real run.`,
+      );
     if (r.code === 3) throw new ApplyError(`sql: ${r.stderr.trim()}`);
     if (r.code !== 0) throw new CommandError(ctx.host, 'psql', r.code, r.stderr);
     const data = sqlData(r.stdout);

@@ -1,9 +1,9 @@
 import type { JSONSchemaType } from 'ajv';
 import { InputError } from '../errors.js';
 import { PG_FACTS, pgFacts } from '../facts/pg.js';
-import { type Action, exec, writeFile } from '../model/actions.js';
-import { pgpassLine } from '../pg/backup.js';
+import { type Action, writeFile } from '../model/actions.js';
 import { type ConfValue, removeSettings, setSettings } from '../pg/conf-edit.js';
+import { pgpassUpToDate, pgpassWith } from '../pg/pgpass.js';
 import {
   defaultPassfile,
   primaryConninfo,
@@ -12,10 +12,9 @@ import {
   type StandbyWanted,
   standbySettings,
   usesRecoveryConf,
-  writeSecretFileCmd,
 } from '../pg/standby-conf.js';
 import { type PgTarget, pgTarget } from '../pg/target.js';
-import { redact, Secret } from '../secret.js';
+import { Secret } from '../secret.js';
 import { defineTask, type PlanContext } from './define.js';
 
 /** Arguments of {@link standby}; their meaning is in the schema below (`run-playbook help standby`). */
@@ -94,7 +93,10 @@ async function edit(
   return [writeFile({ path, before, after, user: t.osUser, ...(mode ? { mode } : {}) })];
 }
 
-/** The passfile with the password: compared masked, so the plan never holds the plain text to compare with. */
+/**
+ * The passfile's line for this primary (host:port:user), other lines (a user's own ~/.pgpass) kept. Compared for
+ * real (the password is tested, never revealed); written through the one file writer, content on stdin only.
+ */
 async function passfileActions(
   ctx: PlanContext,
   t: PgTarget,
@@ -105,18 +107,13 @@ async function passfileActions(
   const pw = args.primary.password;
   if (pw === undefined) return [];
   const secret = pw instanceof Secret ? pw : new Secret(pw);
-  const line = pgpassLine(args.primary.host, port, args.primary.user, secret);
+  const key = { host: args.primary.host, port, user: args.primary.user };
   const f = await ctx.facts.file(path, { user: t.osUser });
-  if (f.exists && redact(f.content ?? '') === line.toString() && f.mode === '0600' && f.owner === t.osUser)
-    return [];
-  return [
-    exec({
-      summary: `write passfile ${path} (mode 0600, owner ${t.osUser}; content hidden)`,
-      cmd: writeSecretFileCmd(path),
-      stdin: line,
-      user: t.osUser,
-    }),
-  ];
+  const before = f.exists ? (f.content ?? '') : null;
+  const attrs = f.mode === '0600' && f.owner === t.osUser;
+  if (before !== null && attrs && pgpassUpToDate(before, key, secret)) return [];
+  const after = pgpassWith(before ?? '', key, secret);
+  return [writeFile({ path, before, after, mode: '0600', owner: t.osUser, user: t.osUser })];
 }
 
 async function confActions(

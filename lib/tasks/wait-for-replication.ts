@@ -1,8 +1,8 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError } from '../errors.js';
-import { sh } from '../model/command.js';
+import { serverLogTail, sqlProbe } from '../facts/probes.js';
 import { type ReplicationState, readReplication, receiverSql, replicationSql } from '../pg/replication.js';
-import { binDirScript, type PgTarget, pgTarget, psql } from '../pg/target.js';
+import { type PgTarget, pgTarget } from '../pg/target.js';
 import { defineTask, type PlanContext } from './define.js';
 import { peerTarget } from './pg-peer.js';
 
@@ -50,19 +50,15 @@ async function probe(
   app: string,
 ): Promise<ReplicationState> {
   const [p, s] = await Promise.all([
-    ctx.factsOf(primary).run(psql(pt), { user: pt.osUser, stdin: replicationSql(app) }),
-    ctx.facts.run(psql(t), { user: t.osUser, stdin: receiverSql }),
+    ctx.factsOf(primary).run(sqlProbe(pt, replicationSql(app)), { user: pt.osUser }),
+    ctx.facts.run(sqlProbe(t, receiverSql), { user: t.osUser }),
   ]);
   return readReplication(p, s);
 }
 
 /** The last lines of the standby's server log: the file pg_ctl -l writes, else pg_current_logfile(). */
 async function logTail(ctx: PlanContext, t: PgTarget): Promise<string> {
-  const current = `"$B/psql" -X -A -t -h "$h" -p "$p" -U "$u" -d postgres -c 'SELECT pg_current_logfile()' 2>/dev/null`;
-  const cmd = sh`${binDirScript(t)}; f=${t.logFile ?? ''}; d=${t.dataDir ?? ''}; h=${t.socketDir}; p=${t.port}; u=${t.superuser}
-if [ -z "$f" ] || [ ! -r "$f" ]; then c=$(${{ sh: current }}); [ -n "$c" ] && f="$d/$c"; case "$c" in /*) f="$c";; esac; fi
-if [ -n "$f" ] && [ -r "$f" ]; then echo "== $f"; tail -n 20 "$f"; else echo "(no server log found)"; fi`;
-  const r = await ctx.facts.run(cmd, { user: t.osUser });
+  const r = await ctx.facts.run(serverLogTail(t), { user: t.osUser });
   return r.stdout.trim();
 }
 

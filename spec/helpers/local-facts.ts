@@ -66,7 +66,7 @@ export async function applyPlanLocally(actions: readonly Action[]): Promise<void
   for (const a of actions) {
     if (a.kind === 'writeFile') {
       if (a.after === null) rmSync(a.path, { force: true });
-      else writeFileSync(a.path, a.after);
+      else writeFileSync(a.path, reveal(a.after));
       if (a.after !== null && a.mode !== undefined) chmodSync(a.path, Number.parseInt(a.mode, 8));
       if (a.after !== null) await chown(a.path, a.owner, a.group);
     } else if (a.kind === 'setAttrs') {

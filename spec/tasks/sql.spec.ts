@@ -47,6 +47,20 @@ describe('sql', () => {
       }
     });
 
+    it('without changed: true a query runs read-only: DELETE under --check fails clearly, rows intact', async () => {
+      const count = async () => (await c.psql('select count(*) from t', { db: 'app' })).trim();
+      const before = await count();
+      for (const check of [true, false]) {
+        const e = await sql(host, { query: 'DELETE FROM t', database: 'app' }, { check }).catch(
+          (x: unknown) => x,
+        );
+        expect(e).to.be.instanceOf(ApplyError);
+        expect(String(e)).to.contain('cannot execute DELETE in a read-only transaction');
+        expect(String(e)).to.contain('changed: true');
+        expect(await count()).to.equal(before);
+      }
+    });
+
     it('changed: true is an action: predicted in check mode (nothing runs), changed in a real run', async () => {
       const args = { query: "insert into t values (3, 'x') returning id", database: 'app', changed: true };
       const dry = await sql(host, args, { check: true });

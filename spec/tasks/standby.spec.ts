@@ -80,7 +80,10 @@ describe('standby planning (fixture facts)', () => {
       promoteTriggerFile: '/tmp/promote',
       restoreCommand: 'cp /a/%f %p',
     });
-    expect(paths(plan.actions)).to.deep.equal(['exec', `write ${D}/recovery.conf`]);
+    expect(paths(plan.actions)).to.deep.equal([
+      `write /srv/pg/.pgpass-run-playbook`,
+      `write ${D}/recovery.conf`,
+    ]);
     const rc = plan.actions[1];
     if (rc?.kind !== 'writeFile') throw new Error('expected a write');
     expect(rc.after).to.equal(
@@ -99,7 +102,7 @@ describe('standby planning (fixture facts)', () => {
     });
     const plan = await standby.plan(ctx, { ...args, promoteTriggerFile: '/tmp/promote', slot: 's1' });
     expect(paths(plan.actions)).to.deep.equal([
-      'exec',
+      'write /srv/pg/.pgpass-run-playbook',
       `write ${D}/postgresql.conf`,
       `write ${D}/postgresql.auto.conf`,
       `write ${D}/standby.signal`,
@@ -131,14 +134,14 @@ describe('standby planning (fixture facts)', () => {
     expect(paths(plan.actions)).to.include(`write ${D}/standby.signal`);
   });
 
-  it('is ok when everything is in place (the passfile compared masked)', async () => {
+  it('is ok when everything is in place (the passfile compared for real, unmasked)', async () => {
     const conninfo =
       'host=10.0.0.1 port=5433 user=replicator application_name=db2 passfile=/srv/pg/.pgpass-run-playbook';
     const ctx = fixture(15, {
       [`${D}/postgresql.conf`]: `primary_conninfo = '${conninfo}'\n`,
       [`${D}/postgresql.auto.conf`]: '',
       [`${D}/standby.signal`]: '',
-      '/srv/pg/.pgpass-run-playbook': '10.0.0.1:5433:*:replicator:***\n',
+      '/srv/pg/.pgpass-run-playbook': '10.0.0.1:5433:*:replicator:pw\\:1\n',
     });
     const plan = await standby.plan(ctx, args);
     expect(plan.actions).to.deep.equal([]);
