@@ -1,13 +1,13 @@
 import type { JSONSchemaType } from 'ajv';
-import { ApplyError, CommandError, InputError } from '../errors.js';
+import { ApplyError, InputError } from '../errors.js';
 import { pgFacts } from '../facts/pg.js';
 import { type Action, exec, writeFile } from '../model/actions.js';
 import { HBA_CONN_TYPES, type HbaConnType, validateRule } from '../pg/hba.js';
-import { formatHbaErrors, hbaErrorsSql, parseHbaErrors } from '../pg/hba-check.js';
 import { ensureRule, type HbaChange, specToRule } from '../pg/hba-edit.js';
-import { type PgTarget, pgTarget, psql } from '../pg/target.js';
+import { pgTarget, psql } from '../pg/target.js';
 import { Payload } from '../secret.js';
-import { defineTask, type Plan, type PlanContext } from './define.js';
+import { defineTask } from './define.js';
+import { putBack, verifyHba } from './pg-conf-verify.js';
 
 /** Arguments of {@link hbaRule}: one pg_hba.conf record, identified by (type, database, user, address). */
 export interface HbaRuleArgs {
@@ -58,20 +58,6 @@ function refuseShadowed(change: HbaChange, path: string): void {
   );
 }
 
-/** After the reload: PostgreSQL's own verdict on the file. */
-function verifier(t: PgTarget, version: number, path: string, change: HbaChange): Plan['verify'] {
-  return async (ctx: PlanContext) => {
-    const r = await ctx.facts.run(psql(t), { user: t.osUser, stdin: hbaErrorsSql(version) });
-    if (r.code !== 0) throw new CommandError(ctx.host, 'read pg_hba_file_rules', r.code, r.stderr);
-    const errors = parseHbaErrors(r.stdout);
-    if (errors.length > 0)
-      throw new ApplyError(
-        `PostgreSQL rejects ${path} (the server keeps its old rules):\n${formatHbaErrors(errors, path)}`,
-      );
-    return { line: change.line };
-  };
-}
-
 /**
  * One pg_hba.conf record present (with this method and options) or absent. A new record goes before the first
  * record that would match the same connections (pg_hba is first-match); nothing else in the file changes.
@@ -113,7 +99,8 @@ export const hbaRule = defineTask<HbaRuleArgs>({
     return {
       actions,
       data: { line: change.line },
-      verify: verifier(t, facts.version, path, change),
+      verify: verifyHba(t, facts.version, path, { line: change.line }),
+      undo: putBack(actions),
     };
   },
 });

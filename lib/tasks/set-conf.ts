@@ -11,6 +11,7 @@ import { type PgTarget, parseRows, pgTarget, psql, sqlLiteral } from '../pg/targ
 import { Payload } from '../secret.js';
 import { defineTask, type Plan, type PlanContext } from './define.js';
 import { type ConfReader, findOverrides } from './pg-conf-sources.js';
+import { putBack, verifyConf } from './pg-conf-verify.js';
 import {
   checkSettings,
   editConf,
@@ -124,6 +125,9 @@ async function planSetConf(ctx: PlanContext, args: SetConfArgs): Promise<Plan> {
     plan.actions.push(
       writeFile({ path, before: st.exists ? before : null, after: edit.text, user: t.osUser }),
     );
+  // PostgreSQL reads the written file back; a value it rejects puts the previous file back
+  const verify = verifyConf(t, pg, path, names);
+  if (plan.actions.length > 0 && verify) Object.assign(plan, { verify, undo: putBack(plan.actions) });
   if (changes.some((c) => c.needs === 'restart')) plan.restartRequired = true;
   if (changes.some((c) => c.needs === 'reload')) plan.reloadRequired = true;
   return plan;
