@@ -1,5 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
-import { ApplyError, CommandError } from '../errors.js';
+import { ApplyError, CommandError, InputError } from '../errors.js';
 import { pgFacts } from '../facts/pg.js';
 import { exec } from '../model/actions.js';
 import { parseRoleProbe, planRole, type RoleSpec, roleProbeSql } from '../pg/role.js';
@@ -25,9 +25,12 @@ const schema: JSONSchemaType<EnsureUserArgs> = {
     createdb: optBool,
     createrole: optBool,
     connectionLimit: { type: 'integer', minimum: -1, nullable: true },
-    // a Secret object from a script, or a string from YAML
+    // a Secret object from a script (no enumerable properties), or a non-empty string from YAML
     password: {
-      anyOf: [{ type: 'string' }, { type: 'object' }],
+      anyOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'object', maxProperties: 0 },
+      ],
     } as unknown as JSONSchemaType<EnsureUserArgs>['properties']['password'],
     passwordEncryption: { type: 'string', enum: ['scram-sha-256', 'md5'], nullable: true },
     state: { type: 'string', enum: ['present', 'absent'], nullable: true },
@@ -36,6 +39,20 @@ const schema: JSONSchemaType<EnsureUserArgs> = {
   required: ['name'],
   additionalProperties: false,
 };
+
+/**
+ * The password as a Secret. An empty value (`password: ~`, an unset variable rendered as "", an empty
+ * environment variable) or a mapping ("[object Object]") would replace a working password: InputError.
+ */
+function passwordOf(p: unknown): Secret | undefined {
+  if (p === undefined) return undefined;
+  if (p instanceof Secret && p.test((v) => v.length > 0)) return p;
+  if (typeof p === 'string' && p !== '') return new Secret(p);
+  const got = p instanceof Secret || p === '' ? 'an empty value' : p === null ? 'null' : `a ${typeof p}`;
+  throw new InputError(
+    `ensureUser: password must be a non-empty string, got ${got}; the role is left as it is`,
+  );
+}
 
 /**
  * A PostgreSQL role with the given attributes and password (or absent). The password is hashed here
@@ -49,6 +66,7 @@ export const ensureUser = defineTask<EnsureUserArgs>({
   schema,
   secretArgs: ['password'],
   async plan(ctx, args) {
+    const password = passwordOf(args.password);
     const t = pgTarget(ctx.vars);
     const facts = await pgFacts(ctx.facts, t);
     if (!facts.running)
@@ -57,10 +75,6 @@ export const ensureUser = defineTask<EnsureUserArgs>({
       throw new ApplyError(
         'ensureUser: the server is a standby (in recovery); roles are managed on the primary',
       );
-    const password =
-      args.password === undefined || args.password instanceof Secret
-        ? args.password
-        : new Secret(String(args.password));
     const spec = { ...args, password };
     const cmd = psql(t);
     const r = await ctx.facts.run(cmd, { user: t.osUser, stdin: roleProbeSql(args.name, args.validUntil) });
