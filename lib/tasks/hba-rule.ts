@@ -25,15 +25,24 @@ export interface HbaRuleArgs {
   path?: string;
 }
 
+const ONE_LINE = '^[^\\x00-\\x1f\\x7f]*$';
+
 const schema: JSONSchemaType<HbaRuleArgs> = {
   type: 'object',
   properties: {
     type: { type: 'string', enum: [...HBA_CONN_TYPES] },
-    database: { type: 'string', minLength: 1 },
-    user: { type: 'string', minLength: 1 },
-    address: { type: 'string', minLength: 1, nullable: true },
-    method: { type: 'string', minLength: 1 },
-    options: { type: 'object', required: [], additionalProperties: { type: 'string' }, nullable: true },
+    // one pg_hba.conf line: nothing that could end the record (hba-values.ts says why, with better messages)
+    database: { type: 'string', minLength: 1, pattern: ONE_LINE },
+    user: { type: 'string', minLength: 1, pattern: ONE_LINE },
+    address: { type: 'string', minLength: 1, nullable: true, pattern: ONE_LINE },
+    method: { type: 'string', minLength: 1, pattern: '^[a-z0-9-]+$' },
+    options: {
+      type: 'object',
+      required: [],
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      additionalProperties: { type: 'string', pattern: '^[^"\\x00-\\x1f\\x7f]*$' },
+      nullable: true,
+    },
     state: { type: 'string', enum: ['present', 'absent'], nullable: true },
     path: { type: 'string', minLength: 1, nullable: true },
   },
