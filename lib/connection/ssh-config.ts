@@ -158,7 +158,8 @@ export function renderSshConfigMapped(
       origins.set(lines.length, `host ${h.name}: ${d.from}`);
     }
   }
-  lines.push('Match all', `  Include ${join(home, '.ssh', 'config')}`, '  Include /etc/ssh/ssh_config');
+  const include = (value: string) => configLine({ key: 'Include', value, from: '' });
+  lines.push('Match all', include(join(home, '.ssh', 'config')), include('/etc/ssh/ssh_config'));
   return { text: `${lines.join('\n')}\n`, origins };
 }
 

@@ -68,9 +68,9 @@ export function verifyConf(
 ): NonNullable<Plan['verify']> | undefined {
   const config = pg.configFile || (pg.dataDir ? `${pg.dataDir.replace(/\/+$/, '')}/postgresql.conf` : '');
   const bin = pg.binDir || t.binDir;
-  const first = names[0];
-  if (!pg.dataDir || !config || !bin || first === undefined) return undefined;
-  const cmd = sh`${`${bin}/postgres`} -D ${pg.dataDir} -c ${`config_file=${config}`} -C ${first}`;
+  if (!pg.dataDir || !config || !bin || names.length === 0) return undefined;
+  // any built-in name: -C prints it only after the whole configuration was read and checked
+  const cmd = sh`${`${bin}/postgres`} -D ${pg.dataDir} -c ${`config_file=${config}`} -C data_directory`;
   return async (ctx: PlanContext) => {
     const r = await ctx.facts.run(cmd, { user: t.osUser });
     if (r.code === 0) return undefined;
