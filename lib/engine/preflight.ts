@@ -4,6 +4,7 @@ import type { Play, TaskNode } from '../playbook/index.js';
 import { registry } from '../tasks/registry.js';
 import { handlerNames } from './handlers.js';
 import { loopMessage, normaliseArgs, varsFor } from './host-task.js';
+import { checkHostVars } from './host-vars-check.js';
 import type { RunState } from './state.js';
 import { validateArgs } from './validate.js';
 import { withVars } from './vars.js';
@@ -40,6 +41,13 @@ function tracker(): { value: unknown; touched: () => boolean; reset: () => void 
 }
 
 type Unknown = ReturnType<typeof tracker>;
+
+/** A variable's value (rendered if it is a template), or the unknown value when it depends on a run. */
+function readVar(vars: Record<string, unknown>, name: string, u: Unknown): unknown {
+  u.reset();
+  const v = vars[name];
+  return u.touched() ? u.value : v;
+}
 
 function registeredNames(plays: readonly Play[]): string[] {
   return plays.flatMap((p) => [...p.tasks, ...p.handlers].flatMap((t) => (t.register ? [t.register] : [])));
@@ -112,11 +120,13 @@ export function preflight(rs: RunState, plays: readonly Play[], hostsOf: readonl
     checkNotify(play);
     const hosts = hostsOf[i] ?? [];
     for (const host of hosts) {
-      for (const task of [...play.tasks, ...play.handlers]) {
+      [...play.tasks, ...play.handlers].forEach((task, j) => {
         const own = varsFor(rs, play, task, host, hosts);
         const missing = Object.fromEntries(Object.entries(later).filter(([k]) => !Object.hasOwn(own, k)));
-        checkTask(task, withVars(own, missing), u);
-      }
+        const vars = withVars(own, missing);
+        if (j === 0) checkHostVars(host, (name) => readVar(vars, name, u), u.value);
+        checkTask(task, vars, u);
+      });
     }
   });
 }

@@ -32,6 +32,10 @@ describe('e2e: bad input is refused before any host is contacted', function () {
       `all:\n  children:\n    db:\n      hosts:\n        db1:\n          ansible_host: 127.0.0.1\n          ansible_port: [${port}, ${port}]\n`,
     );
     writeFileSync(
+      join(dir, 'pgport.yml'),
+      `all:\n  children:\n    db:\n      hosts:\n        db1:\n          ansible_host: 127.0.0.1\n          ansible_port: ${port}\n          pg_port: [5432, 5433]\n`,
+    );
+    writeFileSync(
       join(dir, 'newline.yml'),
       `all:\n  children:\n    db:\n      hosts:\n        db1:\n          ansible_host: "127.0.0.1\\n  ProxyCommand touch ${dir}/pwned"\n          ansible_port: ${port}\n`,
     );
@@ -113,6 +117,12 @@ describe('e2e: bad input is refused before any host is contacted', function () {
       playbook: '- hosts: db\n  tasks: []\n',
       args: ['-i', 'hosts.yml'],
       expect: /db1: ansible_port/,
+    },
+    {
+      name: 'a pg_port that is a list in a YAML inventory',
+      playbook: '- hosts: db\n  tasks:\n    - setConf: { settings: { work_mem: 8MB } }\n',
+      args: ['-i', 'pgport.yml'],
+      expect: /db1: pg_port must be a port number \(1-65535\), got a list/,
     },
     {
       name: 'a newline in ansible_host (an injected ProxyCommand)',
