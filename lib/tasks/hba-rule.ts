@@ -5,6 +5,7 @@ import { type Action, exec, writeFile } from '../model/actions.js';
 import { HBA_CONN_TYPES, type HbaConnType, validateRule } from '../pg/hba.js';
 import { ensureRule, type HbaChange, specToRule } from '../pg/hba-edit.js';
 import { pgTarget, psql } from '../pg/target.js';
+import { LINE_PATTERNS } from '../playbook/schema.js';
 import { Payload } from '../secret.js';
 import { defineTask } from './define.js';
 import { putBack, verifyHba } from './pg-conf-verify.js';
@@ -25,22 +26,20 @@ export interface HbaRuleArgs {
   path?: string;
 }
 
-const ONE_LINE = '^[^\\x00-\\x1f\\x7f]*$';
-
 const schema: JSONSchemaType<HbaRuleArgs> = {
   type: 'object',
   properties: {
     type: { type: 'string', enum: [...HBA_CONN_TYPES] },
     // one pg_hba.conf line: nothing that could end the record (hba-values.ts says why, with better messages)
-    database: { type: 'string', minLength: 1, pattern: ONE_LINE },
-    user: { type: 'string', minLength: 1, pattern: ONE_LINE },
-    address: { type: 'string', minLength: 1, nullable: true, pattern: ONE_LINE },
+    database: { type: 'string', minLength: 1, pattern: LINE_PATTERNS.oneLine },
+    user: { type: 'string', minLength: 1, pattern: LINE_PATTERNS.oneLine },
+    address: { type: 'string', minLength: 1, nullable: true, pattern: LINE_PATTERNS.oneLine },
     method: { type: 'string', minLength: 1, pattern: '^[a-z0-9-]+$' },
     options: {
       type: 'object',
       required: [],
       propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
-      additionalProperties: { type: 'string', pattern: '^[^"\\x00-\\x1f\\x7f]*$' },
+      additionalProperties: { type: 'string', pattern: LINE_PATTERNS.oneLineNoQuote },
       nullable: true,
     },
     state: { type: 'string', enum: ['present', 'absent'], nullable: true },
