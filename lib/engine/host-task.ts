@@ -132,15 +132,9 @@ function failure(rs: RunState, e: unknown): TaskResult {
   return { status: 'failed', actions: [], error: redact(msg) };
 }
 
-/** What a `loop:` that is not a list rendered to, for its error. */
+/** What a `loop:` that is not a list rendered to, for its error (its type only: it may hold a secret). */
 export function loopMessage(items: unknown): string {
-  const got =
-    items === null
-      ? 'null'
-      : typeof items === 'string'
-        ? `the string ${JSON.stringify(items)}`
-        : typeof items;
-  return `loop: expected a list, got ${got}`;
+  return `loop: expected a list, got ${items === null ? 'null' : `a ${typeof items}`}`;
 }
 
 async function withLoop(
