@@ -46,7 +46,7 @@ export function quoteValue(value: ConfValue): string {
   return `'${body}'`;
 }
 
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+const CONTROL = /[\x00-\x1f\x7f]/;
 
 /**
  * Throws InputError for a value no postgresql.conf line should carry: PostgreSQL stops reading a file at a NUL,

@@ -8,6 +8,7 @@ import { parseConf } from '../pg/conf.js';
 import type { ConfValue } from '../pg/conf-edit.js';
 import { TABLE_VERSIONS } from '../pg/guc-table.js';
 import { type PgTarget, parseRows, pgTarget, psql, sqlLiteral } from '../pg/target.js';
+import { LINE_PATTERNS } from '../playbook/schema.js';
 import { Payload } from '../secret.js';
 import { defineTask, type Plan, type PlanContext } from './define.js';
 import { type ConfReader, findOverrides } from './pg-conf-sources.js';
@@ -36,7 +37,11 @@ const schema: JSONSchemaType<SetConfArgs> = {
     path: { type: 'string', minLength: 1, nullable: true },
     settings: {
       type: 'object',
-      additionalProperties: { type: ['string', 'number', 'boolean'] } as never,
+      // a string value stays on its line (conf-edit.ts refuses the same, with the parameter's name)
+      additionalProperties: {
+        type: ['string', 'number', 'boolean'],
+        pattern: LINE_PATTERNS.oneLine,
+      } as never,
       required: [],
       minProperties: 1,
     },

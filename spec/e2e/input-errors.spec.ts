@@ -113,6 +113,12 @@ describe('e2e: bad input is refused before any host is contacted', function () {
       expect: /play\.yml:4:\d+: hbaRule: .*options/,
     },
     {
+      name: 'a setConf value with a line break',
+      playbook:
+        '- hosts: db\n  vars: { n: "x\\nfsync = off" }\n  tasks:\n    - setConf: { settings: { application_name: "{{ n }}" } }\n',
+      expect: /play\.yml:4:\d+: setConf: settings\.application_name: must not contain a line break/,
+    },
+    {
       name: 'a port that is a list in a YAML inventory',
       playbook: '- hosts: db\n  tasks: []\n',
       args: ['-i', 'hosts.yml'],
