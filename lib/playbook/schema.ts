@@ -118,11 +118,14 @@ function schemaAt(schema: SchemaObject, path: string[]): SchemaObject | undefine
 export const LINE_PATTERNS = {
   oneLine: '^[^\\x00-\\x1f\\x7f]*$',
   oneLineNoQuote: '^[^"\\x00-\\x1f\\x7f]*$',
+  /** one field of a pg_hba record: whitespace only inside double quotes (`db1,"my db"`) */
+  oneField: '^("[^"\\x00-\\x1f\\x7f]*"|[^\\s"\\x00-\\x1f\\x7f])+$',
 } as const;
 
 const PATTERN_WORDS: Record<string, string> = {
   [LINE_PATTERNS.oneLine]: 'a line break or control character',
   [LINE_PATTERNS.oneLineNoQuote]: 'a double quote, line break or control character',
+  [LINE_PATTERNS.oneField]: 'whitespace outside double quotes, an unbalanced quote or a line break',
 };
 
 /** One ajv error as a sentence: "state: expected one of 'a', 'b', got string \"x\"". */

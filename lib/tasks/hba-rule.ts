@@ -31,8 +31,8 @@ const schema: JSONSchemaType<HbaRuleArgs> = {
   properties: {
     type: { type: 'string', enum: [...HBA_CONN_TYPES] },
     // one pg_hba.conf line: nothing that could end the record (hba-values.ts says why, with better messages)
-    database: { type: 'string', minLength: 1, pattern: LINE_PATTERNS.oneLine },
-    user: { type: 'string', minLength: 1, pattern: LINE_PATTERNS.oneLine },
+    database: { type: 'string', minLength: 1, pattern: LINE_PATTERNS.oneField },
+    user: { type: 'string', minLength: 1, pattern: LINE_PATTERNS.oneField },
     address: { type: 'string', minLength: 1, nullable: true, pattern: LINE_PATTERNS.oneLine },
     method: { type: 'string', minLength: 1, pattern: '^[a-z0-9-]+$' },
     options: {
