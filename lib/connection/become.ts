@@ -5,10 +5,12 @@ import type { Become, ExecOptions } from './types.js';
 export function becomePrefix(b: Become): string[] {
   switch (b.method) {
     case 'runuser':
+      // `-u` takes the next word as its value even when it starts with `-`; so does sudo's
       return ['runuser', '-u', b.user, '--', 'sh', '-c'];
     case 'su':
-      // -s: the target (e.g. postgres, nologin users) may not have a usable login shell
-      return ['su', '-s', '/bin/sh', b.user, '-c'];
+      // -s: the target (e.g. postgres, nologin users) may not have a usable login shell; `--`: a user name
+      // starting with `-` is a name, and what follows it is handed to that shell (`-c script`)
+      return ['su', '-s', '/bin/sh', '--', b.user, '-c'];
     default:
       // -n: never prompt; a password prompt would hang a non-interactive run
       return ['sudo', '-n', '-u', b.user, '--', 'sh', '-c'];

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { InternalError } from '../errors.js';
 import { LocalConnection } from './local.js';
 import { SshConnection } from './ssh.js';
-import { hostSsh, renderSshConfig, writeSshConfig } from './ssh-config.js';
+import {
+  checkSshConfig,
+  type HostSsh,
+  hostSsh,
+  renderSshConfigMapped,
+  writeSshConfig,
+} from './ssh-config.js';
 import type { Connection } from './types.js';
 import { connectionKind, strVar } from './vars.js';
 
@@ -41,12 +47,20 @@ export async function createConnections(
   opts: { verbose?: (host: string, display: string) => void } = {},
 ): Promise<Connections> {
   const kinds = hosts.map((h) => connectionKind(h.name, h.vars, h.implicit));
-  const anySsh = kinds.includes('ssh');
-  const dir = anySsh ? await mkdtemp(join(tmpdir(), 'rpb-')) : undefined; // mkdtemp makes it 0700
-  const ssh = hosts.map((h) => hostSsh(h.vars));
+  const ssh = hosts.map((h, i) => (kinds[i] === 'ssh' ? hostSsh(h.vars, h.name) : undefined));
+  const viaSsh = hosts.flatMap((h, i) => (ssh[i] ? [{ name: h.name, ssh: ssh[i] as HostSsh }] : []));
+  const rendered = viaSsh.length > 0 ? renderSshConfigMapped(viaSsh) : undefined;
+  const dir = rendered ? await mkdtemp(join(tmpdir(), 'rpb-')) : undefined; // mkdtemp makes it 0700
   const configFile = dir ? join(dir, 'ssh_config') : undefined;
-  if (configFile)
-    await writeSshConfig(configFile, renderSshConfig(hosts.map((h, i) => ({ name: h.name, ssh: ssh[i]! }))));
+  if (configFile && rendered) {
+    try {
+      await writeSshConfig(configFile, rendered.text);
+      await checkSshConfig(configFile, viaSsh[0]?.name as string, rendered.origins);
+    } catch (e) {
+      await rm(dir as string, { recursive: true, force: true });
+      throw e;
+    }
+  }
   const conns = new Map<string, Connection>();
   hosts.forEach((h, i) => {
     const c: Connection =
@@ -58,7 +72,7 @@ export async function createConnections(
             configFile,
             // short, per inventory host: a Unix socket path must stay under ~100 bytes
             controlPath: join(dir as string, `cm-${i}`),
-            flags: ssh[i]!.flags,
+            flags: ssh[i]?.flags ?? [],
           });
     const verbose = opts.verbose;
     if (verbose) c.onCommand = (d) => verbose(h.name, d);

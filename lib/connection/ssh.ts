@@ -34,6 +34,14 @@ export function sshArgs(o: SshConnectionOptions): string[] {
   ];
 }
 
+/**
+ * The whole ssh argv after `ssh`: the common options, then `extra` (`-G`, `-O exit`), then `--` so that an
+ * inventory name starting with `-` is a destination and never an option, then the remote script if any.
+ */
+export function sshArgv(o: SshConnectionOptions, extra: readonly string[], script?: string): string[] {
+  return [...sshArgs(o), ...extra, '--', o.host, ...(script === undefined ? [] : [script])];
+}
+
 /** ssh's own complaint, without the noise of a fallback from a busy master. */
 function sshMessage(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim());
@@ -75,7 +83,7 @@ export class SshConnection implements Connection {
   /** `ssh -G` prints the resolved config without connecting; we need only the user. */
   private async resolveUser(): Promise<string | undefined> {
     if (this.login !== undefined) return this.login;
-    const g = await $({ quiet: true, nothrow: true })`ssh ${sshArgs(this.o)} -G ${this.host}`;
+    const g = await $({ quiet: true, nothrow: true })`ssh ${sshArgv(this.o, ['-G'])}`;
     return /^user (.+)$/m.exec(g.stdout)?.[1];
   }
 
@@ -104,7 +112,7 @@ export class SshConnection implements Connection {
   spawn(cmd: Cmd, opts: ExecOptions = {}): Spawned {
     this.onCommand?.(displayCommand(cmd.sh, opts.become, this.login));
     const script = buildScript(cmd.sh, opts, this.login);
-    const p = spawnProcess(['ssh', ...sshArgs(this.o), this.host, script]);
+    const p = spawnProcess(['ssh', ...sshArgv(this.o, [], script)]);
     if (opts.stdin !== undefined) p.stdin.end(stdinBytes(opts.stdin));
     // stderr stays raw: the copy reads data (the backup label) from it; messages are masked when shown
     return { stdout: p.stdout, stdin: p.stdin, done: p.done };
@@ -114,12 +122,12 @@ export class SshConnection implements Connection {
   async close(): Promise<void> {
     if (this.opening === undefined) return;
     this.opening = undefined;
-    await $({ quiet: true, nothrow: true })`ssh ${sshArgs(this.o)} -O exit ${this.host}`;
+    await $({ quiet: true, nothrow: true })`ssh ${sshArgv(this.o, ['-O', 'exit'])}`;
   }
 
   /** 255 is also a remote command's own exit code: a live master means the host answered. */
   private async masterAlive(): Promise<boolean> {
-    const r = await $({ quiet: true, nothrow: true })`ssh ${sshArgs(this.o)} -O check ${this.host}`;
+    const r = await $({ quiet: true, nothrow: true })`ssh ${sshArgv(this.o, ['-O', 'check'])}`;
     return r.exitCode === 0;
   }
 
@@ -132,7 +140,7 @@ export class SshConnection implements Connection {
     stdin: Buffer,
     backstopSec?: number,
   ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const r = await runProcess(['ssh', ...sshArgs(this.o), this.host, script], stdin, { backstopSec });
+    const r = await runProcess(['ssh', ...sshArgv(this.o, [], script)], stdin, { backstopSec });
     return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
   }
 

@@ -1,8 +1,9 @@
 import type { Become, Connection } from '../connection/types.js';
+import { ApplyError } from '../errors.js';
 import { Facts, type HostMemory, type Prober } from '../facts/facts.js';
 import { type Action, shownContent } from '../model/actions.js';
 import type { TaskResult } from '../model/results.js';
-import type { AnyTask, PlanContext } from '../tasks/define.js';
+import type { AnyTask, Plan, PlanContext } from '../tasks/define.js';
 import { type ApplyTarget, applyActions } from './apply.js';
 
 /** One host during a run: its transport and what the run knows of it. */
@@ -67,6 +68,24 @@ export function planContext(h: HostRuntime, o: ExecuteOptions): PlanContext {
   };
 }
 
+/** Checks the outcome; when the check fails, applies the plan's `undo` and fails saying it was put back. */
+async function verifyOrUndo(plan: Plan, ctx: PlanContext, target: ApplyTarget) {
+  try {
+    return await plan.verify?.(ctx);
+  } catch (e) {
+    if (!(e instanceof ApplyError) || !plan.undo?.length) throw e;
+    const what = plan.undo.map((a) => ('path' in a ? a.path : a.kind)).join(', ');
+    try {
+      await applyActions(target, plan.undo);
+    } catch (u) {
+      throw new ApplyError(`${e.message}\nputting back ${what} failed too: ${(u as Error).message}`);
+    } finally {
+      ctx.facts.forgetFiles();
+    }
+    throw new ApplyError(`${e.message}\nthe previous ${what} was put back`);
+  }
+}
+
 /** Plans a task against the live host, then applies the plan (real run) or records it (check mode). */
 export async function executeTask(
   h: HostRuntime,
@@ -95,7 +114,7 @@ export async function executeTask(
   const out = await applyActions(target, plan.actions);
   for (const prefix of plan.invalidates ?? []) h.memory.forget(prefix);
   ctx.facts.forgetFiles();
-  const verified = plan.verify ? await plan.verify(ctx) : undefined;
+  const verified = plan.verify ? await verifyOrUndo(plan, ctx, target) : undefined;
   const data: Record<string, unknown> = { ...plan.data, ...verified, changed: status === 'changed' };
   if (out)
     Object.assign(

@@ -74,7 +74,7 @@ async function once(
   host: string,
   vars: Record<string, unknown>,
 ): Promise<TaskResult> {
-  if (task.when !== undefined && !evalCondition(task.when, vars, task.where)) {
+  if (task.when !== undefined && !evalCondition(task.when, vars, task.keyWhere(['when']))) {
     return { status: 'skipped', actions: [], reason: `condition is false: ${task.when}` };
   }
   const def = registry[task.action];
@@ -133,6 +133,11 @@ function failure(rs: RunState, e: unknown): TaskResult {
   return { status: 'failed', actions: [], error: redact(msg) };
 }
 
+/** What a `loop:` that is not a list rendered to, for its error (its type only: it may hold a secret). */
+export function loopMessage(items: unknown): string {
+  return `loop: expected a list, got ${items === null ? 'null' : `a ${typeof items}`}`;
+}
+
 async function withLoop(
   rs: RunState,
   play: Play,
@@ -141,8 +146,8 @@ async function withLoop(
   vars: Record<string, unknown>,
 ): Promise<TaskResult> {
   if (task.loop === undefined) return once(rs, play, task, host, vars);
-  const items = renderValue(task.loop, vars, task.where);
-  if (!Array.isArray(items)) throw new InputError(`loop: expected a list, got ${typeof items}`, task.where);
+  const items = renderValue(task.loop, vars, task.keyWhere(['loop']));
+  if (!Array.isArray(items)) throw new InputError(loopMessage(items), task.keyWhere(['loop']));
   const results: TaskResult[] = [];
   for (const item of items) {
     let r: TaskResult;
@@ -194,6 +199,7 @@ export async function runOnHost(
 function applyChangedWhen(task: TaskNode, r: TaskResult, vars: Record<string, unknown>): TaskResult {
   if (task.changedWhen === undefined) return r;
   const data = r.data ?? {};
-  const changed = evalCondition(task.changedWhen, withVars(vars, { ...data, result: data }), task.where);
+  const where = task.keyWhere(['changed_when']);
+  const changed = evalCondition(task.changedWhen, withVars(vars, { ...data, result: data }), where);
   return { ...r, status: changed ? 'changed' : 'ok' };
 }

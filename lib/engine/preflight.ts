@@ -1,11 +1,53 @@
 import { InputError } from '../errors.js';
-import { renderString, renderValue } from '../model/template.js';
+import { evalCondition, renderValue } from '../model/template.js';
 import type { Play, TaskNode } from '../playbook/index.js';
 import { registry } from '../tasks/registry.js';
 import { handlerNames } from './handlers.js';
-import { normaliseArgs, varsFor } from './host-task.js';
+import { loopMessage, normaliseArgs, varsFor } from './host-task.js';
+import { checkHostVars } from './host-vars-check.js';
 import type { RunState } from './state.js';
-import { unknownValue, withVars } from './vars.js';
+import { validateArgs } from './validate.js';
+import { withVars } from './vars.js';
+
+/**
+ * A stand-in for values only known while running (registered results, loop items over them): any property
+ * exists and it renders as an empty string, like `unknownValue`; and reading it is recorded, so a check
+ * whose outcome depended on it is not held against the input.
+ */
+function tracker(): { value: unknown; touched: () => boolean; reset: () => void } {
+  let touched = false;
+  const mark = () => {
+    touched = true;
+  };
+  const value: unknown = new Proxy(() => undefined, {
+    has: () => {
+      mark();
+      return true;
+    },
+    get: (_t, key) => {
+      mark();
+      return key === Symbol.toPrimitive || key === 'toString' ? () => '' : value;
+    },
+    getOwnPropertyDescriptor: () => {
+      mark();
+      return { configurable: true, enumerable: true, writable: true, value };
+    },
+    apply: () => {
+      mark();
+      return value;
+    },
+  });
+  return { value, touched: () => touched, reset: () => (touched = false) };
+}
+
+type Unknown = ReturnType<typeof tracker>;
+
+/** A variable's value (rendered if it is a template), or the unknown value when it depends on a run. */
+function readVar(vars: Record<string, unknown>, name: string, u: Unknown): unknown {
+  u.reset();
+  const v = vars[name];
+  return u.touched() ? u.value : v;
+}
 
 function registeredNames(plays: readonly Play[]): string[] {
   return plays.flatMap((p) => [...p.tasks, ...p.handlers].flatMap((t) => (t.register ? [t.register] : [])));
@@ -14,48 +56,77 @@ function registeredNames(plays: readonly Play[]): string[] {
 function checkNotify(play: Play): void {
   const known = new Set(play.handlers.flatMap(handlerNames));
   for (const t of [...play.tasks, ...play.handlers]) {
-    for (const n of t.notify) {
-      if (!known.has(n)) throw new InputError(`notify: no handler named '${n}' in this play`, t.where);
-    }
+    t.notify.forEach((n, i) => {
+      if (known.has(n)) return;
+      throw new InputError(`notify: no handler named '${n}' in this play`, t.keyWhere(['notify', i]));
+    });
   }
 }
 
-function checkTask(task: TaskNode, vars: Record<string, unknown>): void {
-  if (!registry[task.action]) throw new InputError(`unknown task '${task.action}'`, task.where);
-  if (task.when !== undefined)
-    renderString(task.when.includes('{{') ? task.when : `{{${task.when}}}`, vars, task.where);
-  let items: unknown[] = [undefined];
-  if (task.loop !== undefined) {
-    const rendered = renderValue(task.loop, vars, task.where);
-    items = Array.isArray(rendered) ? rendered : [unknownValue];
+/** The `when` of a task for this host: true, false, or undefined when it depends on what only a run knows. */
+function whenOf(task: TaskNode, vars: Record<string, unknown>, u: Unknown): boolean | undefined {
+  if (task.when === undefined) return true;
+  u.reset();
+  try {
+    const v = evalCondition(task.when, vars, task.keyWhere(['when']));
+    return u.touched() ? undefined : v;
+  } catch (e) {
+    // "expected a boolean" about a value that only a run knows is not (yet) an input error
+    if (u.touched() && e instanceof InputError && /^when: expected a boolean/.test(e.detail))
+      return undefined;
+    throw e;
   }
-  for (const item of items) {
+}
+
+/** The loop items for this host, or one unknown item when they depend on what only a run knows. */
+function itemsOf(task: TaskNode, vars: Record<string, unknown>, u: Unknown): unknown[] {
+  if (task.loop === undefined) return [undefined];
+  u.reset();
+  const rendered = renderValue(task.loop, vars, task.keyWhere(['loop']));
+  if (u.touched()) return [u.value];
+  if (!Array.isArray(rendered)) throw new InputError(loopMessage(rendered), task.keyWhere(['loop']));
+  return rendered;
+}
+
+/** Renders the task's templates; checks what depends only on inventory, play vars and -e, as a run would. */
+function checkTask(task: TaskNode, vars: Record<string, unknown>, u: Unknown): void {
+  const def = registry[task.action];
+  if (!def) throw new InputError(`unknown task '${task.action}'`, task.where);
+  const when = whenOf(task, vars, u);
+  for (const item of itemsOf(task, vars, u)) {
     const v = task.loop === undefined ? vars : withVars(vars, { [task.loopVar]: item });
-    normaliseArgs(
+    u.reset();
+    const args = normaliseArgs(
       task.action,
       renderValue(task.args, v, (p) => task.argWhere(p)),
     );
+    // a task skipped here may carry arguments that only make sense when it runs
+    if (when === true && !u.touched()) validateArgs(def, args, (p) => task.argWhere(p) ?? task.where);
   }
 }
 
 /**
- * Renders every template of every task for every selected host before any host is contacted, so a missing
- * variable is an input error (exit 3) and not a failure halfway through a run. Values only known while running
- * (registered results) stand in as {@link unknownValue}.
+ * Before any host is contacted: renders every template of every task for every selected host, so a missing
+ * variable is an input error (exit 3) and not a failure halfway through a run; and what depends only on the
+ * inventory, play vars and -e is checked as the run would check it: a `when` that is not a boolean, a `loop`
+ * that is not a list, arguments against the task's schema. Values only known while running (registered
+ * results) stand in as an unknown value; a check that reads one is left to the run.
  */
 export function preflight(rs: RunState, plays: readonly Play[], hostsOf: readonly string[][]): void {
+  const u = tracker();
   const later: Record<string, unknown> = {};
-  for (const name of registeredNames(plays)) later[name] = unknownValue;
+  for (const name of registeredNames(plays)) later[name] = u.value;
   plays.forEach((play, i) => {
     checkNotify(play);
     const hosts = hostsOf[i] ?? [];
     for (const host of hosts) {
-      for (const task of [...play.tasks, ...play.handlers]) {
+      [...play.tasks, ...play.handlers].forEach((task, j) => {
         const own = varsFor(rs, play, task, host, hosts);
         const missing = Object.fromEntries(Object.entries(later).filter(([k]) => !Object.hasOwn(own, k)));
         const vars = withVars(own, missing);
-        checkTask(task, vars);
-      }
+        if (j === 0) checkHostVars(host, (name) => readVar(vars, name, u), u.value);
+        checkTask(task, vars, u);
+      });
     }
   });
 }

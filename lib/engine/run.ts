@@ -47,8 +47,8 @@ export function playHosts(
   const limited = limit ? new Set(selectHosts(inv, limit)) : undefined;
   return plays.map((p) => {
     // `hosts: "{{ target }}"` takes its pattern from -e, as in Ansible
-    const pattern = p.hosts.includes('{{') ? String(renderString(p.hosts, extraVars, p.where)) : p.hosts;
-    return selectHosts(inv, pattern, p.where).filter((h) => !limited || limited.has(h));
+    const pattern = p.hosts.includes('{{') ? String(renderString(p.hosts, extraVars, p.hostsWhere)) : p.hosts;
+    return selectHosts(inv, pattern, p.hostsWhere).filter((h) => !limited || limited.has(h));
   });
 }
 

@@ -70,6 +70,13 @@ export const unitActive = (unit: string): Probe => probe(sh`systemctl is-active 
 /** `postgres --describe-config`: every parameter with its context, from the server binary (no server needed). */
 export const describeConfig = (binDir: string): Probe => probe(sh`${`${binDir}/postgres`} --describe-config`);
 
+/**
+ * `postgres -C data_directory` with a given config file: reads and checks the whole configuration as a start
+ * would (values included) without touching a running server; complaints go to stderr.
+ */
+export const checkConfig = (binDir: string, dataDir: string, configFile: string): Probe =>
+  probe(sh`${`${binDir}/postgres`} -D ${dataDir} -c ${`config_file=${configFile}`} -C data_directory`);
+
 /** What a base backup's target dir holds (see lib/pg/backup.ts). */
 export const backupTarget = (t: PgTarget, dataDir: string): Probe => probe(targetProbe(t, dataDir));
 

@@ -46,6 +46,23 @@ export function quoteValue(value: ConfValue): string {
   return `'${body}'`;
 }
 
+const CONTROL = /[\x00-\x1f\x7f]/;
+
+/**
+ * Throws InputError for a value no postgresql.conf line should carry: PostgreSQL stops reading a file at a NUL,
+ * and a line break has no business in a setting (quoting would keep it one line, but no parameter wants one).
+ */
+export function checkValueText(name: string, value: ConfValue, file: string): void {
+  const text = valueText(value);
+  if (CONTROL.test(text))
+    throw new InputError(
+      `${name}: the value contains a line break or control character: ${JSON.stringify(text)}`,
+      {
+        file,
+      },
+    );
+}
+
 /** The effective (last active) line that sets `name` (case-insensitive), if any. */
 export function findSetting(lines: readonly ConfLine[], name: string): SettingLine | undefined {
   const n = name.toLowerCase();
@@ -159,6 +176,7 @@ export function setSettings(
     if (other !== undefined)
       throw new InputError(`"${other}" and "${name}" name the same parameter`, { file });
     seen.set(name.toLowerCase(), name);
+    checkValueText(name, settings[name] as ConfValue, file);
   }
   const lines = parseChecked(text, file);
   const slots: Slot[] = lines.map((l) => ({ raw: l.raw, after: [] }));

@@ -8,6 +8,7 @@ import {
   tokenizeHbaLine,
   validateRule,
 } from './hba.js';
+import { specProblems } from './hba-values.js';
 import { toNetwork } from './ip.js';
 
 /** A wanted pg_hba.conf record. Lists are written as in the file (`db1,db2`, `"my db"`); `address` may carry a mask. */
@@ -104,6 +105,8 @@ function join(lines: HbaLine[], original: string, forceNewline = false): string 
 
 /** Turns a spec into a rule, validated as for the newest PostgreSQL; problems are InputErrors. */
 export function specToRule(spec: HbaRuleSpec, file = 'pg_hba.conf'): HbaRule {
+  const bad = specProblems(spec);
+  if (bad.length > 0) throw new InputError(`hba rule: ${bad.join('; ')}`);
   const list = (s: string) => tokenizeHbaLine(s, { file, line: 0 })[0]?.tokens ?? [];
   const [address, mask, ...extra] = spec.address?.trim().split(/\s+/) ?? [];
   const rule: HbaRule = {

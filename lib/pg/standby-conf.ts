@@ -4,7 +4,7 @@
  */
 import { InputError } from '../errors.js';
 import { conninfoValue } from './backup.js';
-import type { ConfValue } from './conf-edit.js';
+import { type ConfValue, checkValueText } from './conf-edit.js';
 
 /** How the standby reaches its primary. */
 export interface PrimaryConn {
@@ -62,6 +62,7 @@ export function recoveryConf(w: StandbyWanted): string {
   if (w.promoteTriggerFile) lines.push(['trigger_file', w.promoteTriggerFile]);
   lines.push(['recovery_target_timeline', 'latest']);
   // always quoted: recovery.conf takes the postgresql.conf grammar, and a quoted string is never misread
+  for (const [k, v] of lines) checkValueText(k, v, 'recovery.conf');
   const body = lines.map(([k, v]) => `${k} = '${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`);
   return `# written by run-playbook (standby)\n${body.join('\n')}\n`;
 }

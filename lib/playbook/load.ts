@@ -82,6 +82,7 @@ async function buildPlay(raw: Raw, y: YamlFile, index: number, ts: TaskSchemas):
     name: typeof raw.name === 'string' ? raw.name : list(raw.hosts).join(':'),
     hosts: list(raw.hosts).join(':'),
     where: y.at(path),
+    hostsWhere: y.contentAt([...path, 'hosts']) ?? y.at([...path, 'hosts']),
     vars,
     roleDefaults: Object.assign({}, ...rs.map((r) => r.defaults)),
     roleVars: Object.assign({}, ...rs.map((r) => r.vars)),

@@ -145,6 +145,20 @@ function schemaAt(schema: SchemaObject, path: string[]): SchemaObject | undefine
   return s;
 }
 
+/** Patterns for values written into one line of a config file, and what a value that fails one contains. */
+export const LINE_PATTERNS = {
+  oneLine: '^[^\\x00-\\x1f\\x7f]*$',
+  oneLineNoQuote: '^[^"\\x00-\\x1f\\x7f]*$',
+  /** one field of a pg_hba record: whitespace only inside double quotes (`db1,"my db"`) */
+  oneField: '^("[^"\\x00-\\x1f\\x7f]*"|[^\\s"\\x00-\\x1f\\x7f])+$',
+} as const;
+
+const PATTERN_WORDS: Record<string, string> = {
+  [LINE_PATTERNS.oneLine]: 'a line break or control character',
+  [LINE_PATTERNS.oneLineNoQuote]: 'a double quote, line break or control character',
+  [LINE_PATTERNS.oneField]: 'whitespace outside double quotes, an unbalanced quote or a line break',
+};
+
 /** One ajv error as a sentence: "state: expected one of 'a', 'b', got string \"x\"". */
 export function formatAjvError(e: ErrorObject, schema: SchemaObject, what = 'argument'): string {
   const path = pointerPath(e.instancePath);
@@ -162,6 +176,12 @@ export function formatAjvError(e: ErrorObject, schema: SchemaObject, what = 'arg
       const extra = String(p.additionalProperty);
       return `${name}unknown ${what} '${extra}'${didYouMean(extra, keywordsOf(schemaAt(schema, path) ?? {}))}`;
     }
+    case 'pattern': {
+      const words = PATTERN_WORDS[String(p.pattern)];
+      return words ? `${name}must not contain ${words}${got}` : `${name}${e.message ?? 'invalid'}${got}`;
+    }
+    case 'minLength':
+      return p.limit === 1 ? `${name}must not be empty` : `${name}${e.message ?? 'invalid'}`;
     default:
       return `${name}${e.message ?? 'invalid'}`;
   }

@@ -110,6 +110,7 @@ export function buildTask(raw: Raw, o: TaskOrigin, tasks: TaskSchemas): TaskNode
     args: args ?? {},
     where: o.y.at(o.path),
     argWhere: (p) => o.y.contentAt([...o.path, action, ...p]) ?? o.y.at([...o.path, action, ...p]),
+    keyWhere: (p) => o.y.contentAt([...o.path, ...p]) ?? o.y.at([...o.path, ...p]),
     loopVar: typeof loopControl.loop_var === 'string' ? loopControl.loop_var : 'item',
     notify: list(kw.notify),
     listen: list(kw.listen),

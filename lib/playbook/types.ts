@@ -18,6 +18,8 @@ export interface TaskNode {
   where: Position;
   /** the position of an argument by its path inside `args` (inside the quotes for quoted scalars) */
   argWhere(path: string[]): Position | undefined;
+  /** the position of a keyword's value (`when`, `loop`, `notify`, or a path into it such as `['notify', 1]`) */
+  keyWhere(path: readonly (string | number)[]): Position;
   when?: string;
   loop?: unknown;
   loopVar: string;
@@ -48,6 +50,8 @@ export interface Play {
   /** host pattern; a YAML list is joined with ':' */
   hosts: string;
   where: Position;
+  /** the position of the `hosts:` value */
+  hostsWhere: Position;
   /** play `vars`, then `vars_files` on top */
   vars: Record<string, unknown>;
   /** every role's defaults/main.yml: the lowest precedence */

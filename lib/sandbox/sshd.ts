@@ -142,7 +142,8 @@ export async function startSshd(opts: { dir?: string; detach?: boolean } = {}): 
       ansible_port: String(port),
       ansible_user: 'root',
       ansible_ssh_private_key_file: keyFile,
-      ansible_ssh_common_args: `-o UserKnownHostsFile=${shq(knownHosts)} -o StrictHostKeyChecking=yes`,
+      // the shape Ansible users keep: a key file plus IdentitiesOnly again in the common args (issue 10)
+      ansible_ssh_common_args: `-o IdentitiesOnly=yes -o UserKnownHostsFile=${shq(knownHosts)} -o StrictHostKeyChecking=yes`,
     }),
     async stop() {
       if (child.exitCode === null) {

@@ -35,6 +35,11 @@ export interface Plan {
    * data, e.g. reading pg_hba_file_rules after a reload. Throws ApplyError when the outcome is wrong.
    */
   verify?: (ctx: PlanContext) => Promise<Record<string, unknown> | undefined>;
+  /**
+   * Applied when `verify` throws ApplyError (e.g. PostgreSQL rejects a written config file): puts the host back
+   * as it was, e.g. the previous file content through the same atomic writer. The task still fails.
+   */
+  undo?: Action[];
   /** turns the output of the last applied command into data for register: (e.g. the rows of a query) */
   parseOutput?: (stdout: string) => Record<string, unknown>;
   /** facts that applying invalidates (HostMemory key prefixes) */

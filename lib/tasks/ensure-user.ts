@@ -1,5 +1,5 @@
 import type { JSONSchemaType } from 'ajv';
-import { ApplyError, CommandError } from '../errors.js';
+import { ApplyError, CommandError, InputError } from '../errors.js';
 import { pgFacts } from '../facts/pg.js';
 import { sqlProbe } from '../facts/probes.js';
 import { exec } from '../model/actions.js';
@@ -31,9 +31,12 @@ const schema: JSONSchemaType<EnsureUserArgs> = {
       nullable: true,
       description: 'CONNECTION LIMIT; -1: no limit (unset: left as it is)',
     },
-    // a Secret object from a script, or a string from YAML
+    // a Secret object from a script (no enumerable properties), or a non-empty string from YAML
     password: {
-      anyOf: [{ type: 'string' }, { type: 'object' }],
+      anyOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'object', maxProperties: 0 },
+      ],
       description: 'secret: hashed on the controller, only the verifier reaches the host',
     } as unknown as JSONSchemaType<EnsureUserArgs>['properties']['password'],
     passwordEncryption: {
@@ -61,6 +64,20 @@ const schema: JSONSchemaType<EnsureUserArgs> = {
 };
 
 /**
+ * The password as a Secret. An empty value (`password: ~`, an unset variable rendered as "", an empty
+ * environment variable) or a mapping ("[object Object]") would replace a working password: InputError.
+ */
+function passwordOf(p: unknown): Secret | undefined {
+  if (p === undefined) return undefined;
+  if (p instanceof Secret && p.test((v) => v.length > 0)) return p;
+  if (typeof p === 'string' && p !== '') return new Secret(p);
+  const got = p instanceof Secret || p === '' ? 'an empty value' : p === null ? 'null' : `a ${typeof p}`;
+  throw new InputError(
+    `ensureUser: password must be a non-empty string, got ${got}; the role is left as it is`,
+  );
+}
+
+/**
  * A PostgreSQL role with the given attributes and password (or absent). The password is hashed here
  * (SCRAM-SHA-256, or md5 when asked or when the server's password_encryption says so); the verifier goes to psql
  * on stdin with statement logging off for that session, never in argv. A rerun with the same password is `ok`:
@@ -72,6 +89,7 @@ export const ensureUser = defineTask<EnsureUserArgs>({
   schema,
   secretArgs: ['password'],
   async plan(ctx, args) {
+    const password = passwordOf(args.password);
     const t = pgTarget(ctx.vars);
     const facts = await pgFacts(ctx.facts, t);
     if (!facts.running)
@@ -80,10 +98,6 @@ export const ensureUser = defineTask<EnsureUserArgs>({
       throw new ApplyError(
         'ensureUser: the server is a standby (in recovery); roles are managed on the primary',
       );
-    const password =
-      args.password === undefined || args.password instanceof Secret
-        ? args.password
-        : new Secret(String(args.password));
     const spec = { ...args, password };
     const cmd = psql(t);
     const r = await ctx.facts.run(sqlProbe(t, roleProbeSql(args.name, args.validUntil)), { user: t.osUser });

@@ -1,14 +1,15 @@
 import type { JSONSchemaType } from 'ajv';
-import { ApplyError, CommandError, InputError } from '../errors.js';
+import { ApplyError, InputError } from '../errors.js';
 import { pgFacts } from '../facts/pg.js';
 import { sqlProbe } from '../facts/probes.js';
 import { type Action, exec, writeFile } from '../model/actions.js';
 import { HBA_CONN_TYPES, validateRule } from '../pg/hba.js';
-import { formatHbaErrors, hbaErrorsSql, parseHbaErrors } from '../pg/hba-check.js';
 import { ensureRule, type HbaChange, type HbaRuleSpec, specToRule } from '../pg/hba-edit.js';
-import { type PgTarget, pgTarget, psql } from '../pg/target.js';
+import { pgTarget, psql } from '../pg/target.js';
+import { LINE_PATTERNS } from '../playbook/schema.js';
 import { Payload } from '../secret.js';
-import { defineTask, type Plan, type PlanContext } from './define.js';
+import { defineTask } from './define.js';
+import { putBack, verifyHba } from './pg-conf-verify.js';
 
 /**
  * Arguments of {@link hbaRule}: the pg_hba module's record ({@link HbaRuleSpec}, identified by type, database, user
@@ -22,28 +23,38 @@ export interface HbaRuleArgs extends HbaRuleSpec {
 const schema: JSONSchemaType<HbaRuleArgs> = {
   type: 'object',
   properties: {
+    // one pg_hba.conf line: nothing that could end the record (hba-values.ts says why, with better messages)
     type: { type: 'string', enum: [...HBA_CONN_TYPES], description: 'the connection type' },
     database: {
       type: 'string',
       minLength: 1,
+      pattern: LINE_PATTERNS.oneField,
       description: 'as written in the file: all, db1,db2, "my db", replication',
     },
-    user: { type: 'string', minLength: 1, description: 'as written in the file: all, u1,u2, +group' },
+    user: {
+      type: 'string',
+      minLength: 1,
+      pattern: LINE_PATTERNS.oneField,
+      description: 'as written in the file: all, u1,u2, +group',
+    },
     address: {
       type: 'string',
       minLength: 1,
       nullable: true,
+      pattern: LINE_PATTERNS.oneLine,
       description: 'CIDR, "ip mask", host name or keyword (samehost, samenet, all); not for local',
     },
     method: {
       type: 'string',
       minLength: 1,
+      pattern: '^[a-z0-9-]+$',
       description: 'auth method: scram-sha-256, md5, peer, trust, reject…',
     },
     options: {
       type: 'object',
       required: [],
-      additionalProperties: { type: 'string' },
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+      additionalProperties: { type: 'string', pattern: LINE_PATTERNS.oneLineNoQuote },
       nullable: true,
       description: 'auth options as name: value (e.g. map: admins)',
     },
@@ -80,20 +91,6 @@ function refuseShadowed(change: HbaChange, path: string): void {
   throw new ApplyError(
     `${path}:${change.line}: the rule is shadowed by the earlier rule at line ${change.shadowedBy}, which matches the same connections first; remove or narrow that rule`,
   );
-}
-
-/** After the reload: PostgreSQL's own verdict on the file. */
-function verifier(t: PgTarget, version: number, path: string, change: HbaChange): Plan['verify'] {
-  return async (ctx: PlanContext) => {
-    const r = await ctx.facts.run(sqlProbe(t, hbaErrorsSql(version)), { user: t.osUser });
-    if (r.code !== 0) throw new CommandError(ctx.host, 'read pg_hba_file_rules', r.code, r.stderr);
-    const errors = parseHbaErrors(r.stdout);
-    if (errors.length > 0)
-      throw new ApplyError(
-        `PostgreSQL rejects ${path} (the server keeps its old rules):\n${formatHbaErrors(errors, path)}`,
-      );
-    return { line: change.line };
-  };
 }
 
 /**
@@ -137,7 +134,8 @@ export const hbaRule = defineTask<HbaRuleArgs>({
     return {
       actions,
       data: { line: change.line },
-      verify: verifier(t, facts.version, path, change),
+      verify: verifyHba(t, facts.version, path, { line: change.line }),
+      undo: putBack(actions),
     };
   },
 });

@@ -8,8 +8,11 @@ import { parseConf } from '../pg/conf.js';
 import type { ConfValue } from '../pg/conf-edit.js';
 import { TABLE_VERSIONS } from '../pg/guc-table.js';
 import { type PgTarget, parseRows, pgTarget, sqlLiteral } from '../pg/target.js';
+import { LINE_PATTERNS } from '../playbook/schema.js';
+import { Payload } from '../secret.js';
 import { defineTask, type Plan, type PlanContext } from './define.js';
 import { type ConfReader, findOverrides } from './pg-conf-sources.js';
+import { putBack, verifyConf } from './pg-conf-verify.js';
 import {
   checkSettings,
   editConf,
@@ -36,7 +39,11 @@ const schema: JSONSchemaType<SetConfArgs> = {
     },
     settings: {
       type: 'object',
-      additionalProperties: { type: ['string', 'number', 'boolean'] } as never,
+      // a string value stays on its line (conf-edit.ts refuses the same, with the parameter's name)
+      additionalProperties: {
+        type: ['string', 'number', 'boolean'],
+        pattern: LINE_PATTERNS.oneLine,
+      } as never,
       required: [],
       minProperties: 1,
       description: 'parameter names as PostgreSQL spells them → values',
@@ -131,6 +138,9 @@ async function planSetConf(ctx: PlanContext, args: SetConfArgs): Promise<Plan> {
     plan.actions.push(
       writeFile({ path, before: st.exists ? before : null, after: edit.text, user: t.osUser }),
     );
+  // PostgreSQL reads the written file back; a value it rejects puts the previous file back
+  const verify = verifyConf(t, pg, path, names);
+  if (plan.actions.length > 0 && verify) Object.assign(plan, { verify, undo: putBack(plan.actions) });
   if (changes.some((c) => c.needs === 'restart')) plan.restartRequired = true;
   if (changes.some((c) => c.needs === 'reload')) plan.reloadRequired = true;
   return plan;

@@ -38,6 +38,15 @@ describe('connection: local', () => {
     expect(shown).to.include("runuser -u postgres -- sh -c 'id -un; pwd'");
   });
 
+  it('reads a su or sudo user starting with "-" as a user name, never as an option', async () => {
+    // `su -s /bin/sh -p -c …` (no `--`) would preserve the environment and run the command as root
+    for (const method of ['su', 'sudo', 'runuser'] as const) {
+      const r = await conn.exec(sh`id -un`, { become: { user: '-p', method } });
+      expect(r.stdout, method).to.equal('');
+      expect(r.code, method).to.not.equal(0);
+    }
+  });
+
   it('does not wrap when becoming the current user', async () => {
     const r = await conn.exec(sh`id -un`, { become: { user: conn.user, method: 'sudo' } });
     expect(r.stdout.trim()).to.equal(conn.user);

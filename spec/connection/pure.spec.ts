@@ -41,7 +41,7 @@ describe('connection: become wrapping', () => {
       "sudo -n -u postgres -- sh -c 'id -un'",
     );
     expect(wrapBecome('id -un', { user: 'postgres', method: 'su' }, 'root')).to.equal(
-      "su -s /bin/sh postgres -c 'id -un'",
+      "su -s /bin/sh -- postgres -c 'id -un'",
     );
   });
   it('does not wrap when becoming the current user or not becoming', () => {

@@ -114,3 +114,68 @@ describe('connection: per-run ssh config, as ssh -G reads it', () => {
     expect(resolved(file, 'bare').get('hostname')).to.deep.equal(['bare']);
   });
 });
+
+describe('connection: per-run ssh config values (issue 7 finding 7, issue 10)', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rpb-cfg-'));
+    mkdirSync(join(dir, '.ssh'));
+    writeFileSync(join(dir, '.ssh', 'config'), 'Host *\n  IdentitiesOnly no\n  Port 2999\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const refusal = (f: () => unknown): Error => {
+    try {
+      f();
+    } catch (e) {
+      return e as Error;
+    }
+    throw new Error('expected an InputError');
+  };
+
+  it('one value per directive, the first winning (inventory, common args, extra args, user config); repeatable ones one line each', async () => {
+    const ssh = hostSsh({
+      ansible_host: '127.0.0.1',
+      ansible_ssh_private_key_file: '/k/first',
+      ansible_ssh_common_args:
+        '-o IdentitiesOnly=yes -o UserKnownHostsFile="/k/known hosts" -o StrictHostKeyChecking=yes -o Port=2201 -o IdentityFile=/k/second',
+      ansible_ssh_extra_args: '-o Port=2202 -o StrictHostKeyChecking=no -o SendEnv=A -o SendEnv=B',
+    });
+    const file = join(dir, 'ssh_config');
+    await writeSshConfig(file, renderSshConfig([{ name: 'db1', ssh }], dir));
+    const db1 = resolved(file, 'db1');
+    expect(db1.get('identitiesonly')).to.deep.equal(['yes']);
+    expect(db1.get('port')).to.deep.equal(['2201']);
+    expect(db1.get('stricthostkeychecking')).to.deep.equal(['true']);
+    expect(db1.get('userknownhostsfile')).to.deep.equal(['/k/known hosts']);
+    expect(db1.get('identityfile')).to.deep.equal(['/k/first', '/k/second']);
+    // the system config adds its own SendEnv lines after ours
+    expect(db1.get('sendenv')?.slice(0, 2)).to.deep.equal(['A', 'B']);
+  });
+
+  it('refuses a newline in ansible_host (an injected ProxyCommand), naming the variable and the host', () => {
+    const e = refusal(() =>
+      renderSshConfig([
+        { name: 'db1', ssh: hostSsh({ ansible_host: '10.0.0.1\nProxyCommand touch /tmp/pwned' }) },
+      ]),
+    );
+    expect(e).to.be.instanceOf(InputError);
+    expect(e.message).to.match(/db1: ansible_host/);
+  });
+
+  it('refuses control characters in common args, a Match or Host from -o, a list as a port, and a host alias that is a pattern', () => {
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+      ['db1', { ansible_ssh_common_args: "-o 'User=a\rProxyCommand=x'" }, /db1: ansible_ssh_common_args/],
+      ['db1', { ansible_ssh_extra_args: '-o Match=all' }, /db1: ansible_ssh_extra_args.*Match/],
+      ['db1', { ansible_port: [22, 23] }, /db1: ansible_port/],
+      ['db1', { ansible_port: '22x' }, /db1: ansible_port/],
+      ['db1', { ansible_user: { a: 1 } }, /db1: ansible_user/],
+      ['db*', { ansible_host: '10.0.0.1' }, /db\*/],
+    ];
+    for (const [name, vars, re] of cases) {
+      const e = refusal(() => renderSshConfig([{ name, ssh: hostSsh(vars, name) }]));
+      expect(e, name).to.be.instanceOf(InputError);
+      expect(e.message).to.match(re);
+    }
+  });
+});

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { type Connections, createConnections } from '../../lib/connection/index.js';
-import { ConnectError } from '../../lib/errors.js';
+import { ConnectError, InputError } from '../../lib/errors.js';
 import { sh } from '../../lib/model/command.js';
 import { freePort } from '../../lib/sandbox/ports.js';
 import { type SshdHandle, startSshd } from '../../lib/sandbox/sshd.js';
@@ -131,5 +132,64 @@ describe('connection: ssh against a private sshd', function () {
     await conns.closeAll();
     expect(existsSync(dir)).to.equal(false);
     expect(allArgv().filter((a) => a.includes(`${dir}/cm-`))).to.deep.equal([]);
+  });
+});
+
+describe('connection: ssh config as ssh reads it, argv as ssh reads it', function () {
+  this.timeout(60_000);
+  let sshd: SshdHandle;
+  before(async () => {
+    sshd = await startSshd();
+  });
+  after(async () => {
+    await sshd?.stop();
+  });
+
+  it('connects with a key file plus common args -o IdentitiesOnly=yes -o UserKnownHostsFile=… -o StrictHostKeyChecking=yes', async () => {
+    const v = sshd.hostVars();
+    const vars = { ...v, ansible_ssh_common_args: `-o IdentitiesOnly=yes ${v.ansible_ssh_common_args}` };
+    const conns = await createConnections([{ name: 'db1', vars }]);
+    try {
+      expect((await conns.get('db1').exec(sh`echo ok`)).stdout).to.equal('ok\n');
+    } finally {
+      await conns.closeAll();
+    }
+  });
+
+  it('an error in the per-run config is exit 3 naming the inventory variable, before any connection', async () => {
+    const vars = { ...sshd.hostVars(), ansible_ssh_extra_args: '-o ConnectTimeout=soon' };
+    let err: unknown;
+    try {
+      await createConnections([{ name: 'db1', vars }]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(InputError);
+    expect((err as Error).message).to.match(/host db1: ansible_ssh_extra_args: invalid time value/);
+  });
+
+  it('an inventory name starting with "-" is a destination, never an ssh option', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rpb-dash-'));
+    const marker = join(dir, 'ran');
+    const evil = join(dir, 'evil');
+    writeFileSync(evil, `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
+    // a first, valid host: the per-run config check passes and the name reaches ssh's argv
+    const conns = await createConnections([
+      { name: 'db1', vars: sshd.hostVars() },
+      { name: `-oProxyCommand=${evil}`, vars: {} },
+    ]);
+    try {
+      let err: unknown;
+      try {
+        await conns.get(`-oProxyCommand=${evil}`).exec(sh`true`);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(ConnectError);
+      expect(existsSync(marker), 'the injected command ran on the controller').to.equal(false);
+    } finally {
+      await conns.closeAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

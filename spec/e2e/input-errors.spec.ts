@@ -27,6 +27,18 @@ describe('e2e: bad input is refused before any host is contacted', function () {
       join(dir, 'hosts'),
       `[db]\ndb1 ansible_host=127.0.0.1 ansible_port=${port} ansible_user=root\n`,
     );
+    writeFileSync(
+      join(dir, 'hosts.yml'),
+      `all:\n  children:\n    db:\n      hosts:\n        db1:\n          ansible_host: 127.0.0.1\n          ansible_port: [${port}, ${port}]\n`,
+    );
+    writeFileSync(
+      join(dir, 'pgport.yml'),
+      `all:\n  children:\n    db:\n      hosts:\n        db1:\n          ansible_host: 127.0.0.1\n          ansible_port: ${port}\n          pg_port: [5432, 5433]\n`,
+    );
+    writeFileSync(
+      join(dir, 'newline.yml'),
+      `all:\n  children:\n    db:\n      hosts:\n        db1:\n          ansible_host: "127.0.0.1\\n  ProxyCommand touch ${dir}/pwned"\n          ansible_port: ${port}\n`,
+    );
   });
 
   after(async () => {
@@ -64,6 +76,65 @@ describe('e2e: bad input is refused before any host is contacted', function () {
       name: 'an unknown host pattern',
       playbook: '- hosts: dbz\n  tasks: []\n',
       expect: /play\.yml:1:\d+: .*dbz/,
+    },
+    {
+      name: 'an unknown host pattern, at its hosts: line',
+      playbook: '- name: x\n  hosts: dbz\n  tasks: []\n',
+      expect: /play\.yml:2:\d+: .*dbz/,
+    },
+    {
+      name: 'a notify naming no handler, at its notify: line',
+      playbook:
+        '- hosts: db\n  tasks:\n    - name: t\n      file: { path: /tmp/x, state: absent }\n      notify: nope\n',
+      expect: /play\.yml:5:\d+: notify: no handler named 'nope'/,
+    },
+    {
+      name: 'a when that renders to a string that is not a boolean, at its when: line',
+      playbook:
+        '- hosts: db\n  vars: { flag: "yes" }\n  tasks:\n    - file: { path: /tmp/x, state: absent }\n      when: "{{ flag }}"\n',
+      expect: /play\.yml:5:\d+: when: expected a boolean/,
+    },
+    {
+      name: 'a loop over something that is not a list, at its loop: line',
+      playbook:
+        '- hosts: db\n  vars: { names: abc }\n  tasks:\n    - file: { path: "/tmp/{{ item }}", state: absent }\n      loop: "{{ names }}"\n',
+      expect: /play\.yml:5:\d+: loop: expected a list/,
+    },
+    {
+      name: 'an argument that is only wrong once rendered (an empty password)',
+      playbook:
+        '- hosts: db\n  vars: { pw: "" }\n  tasks:\n    - ensureUser: { name: rep, password: "{{ pw }}" }\n',
+      expect: /play\.yml:4:\d+: ensureUser: .*password/,
+    },
+    {
+      name: 'an hbaRule option with a line break (a pg_hba injection)',
+      playbook:
+        '- hosts: db\n  vars: { m: "x\\nhost all all 0.0.0.0/0 trust" }\n  tasks:\n    - hbaRule: { type: host, database: all, user: all, address: 10.0.0.0/8, method: md5, options: { map: "{{ m }}" } }\n',
+      expect: /play\.yml:4:\d+: hbaRule: .*options/,
+    },
+    {
+      name: 'a setConf value with a line break',
+      playbook:
+        '- hosts: db\n  vars: { n: "x\\nfsync = off" }\n  tasks:\n    - setConf: { settings: { application_name: "{{ n }}" } }\n',
+      expect: /play\.yml:4:\d+: setConf: settings\.application_name: must not contain a line break/,
+    },
+    {
+      name: 'a port that is a list in a YAML inventory',
+      playbook: '- hosts: db\n  tasks: []\n',
+      args: ['-i', 'hosts.yml'],
+      expect: /db1: ansible_port/,
+    },
+    {
+      name: 'a pg_port that is a list in a YAML inventory',
+      playbook: '- hosts: db\n  tasks:\n    - setConf: { settings: { work_mem: 8MB } }\n',
+      args: ['-i', 'pgport.yml'],
+      expect: /db1: pg_port must be a port number \(1-65535\), got a list/,
+    },
+    {
+      name: 'a newline in ansible_host (an injected ProxyCommand)',
+      playbook: '- hosts: db\n  tasks:\n    - file: { path: /tmp/x, state: absent }\n',
+      args: ['-i', 'newline.yml'],
+      expect: /db1: ansible_host/,
     },
     {
       name: 'a missing inventory file',

@@ -148,3 +148,17 @@ describe('pg/conf-edit findSetting and removeSettings', () => {
     expect(removeSettings(r.text, ['recovery_target_time']).text).to.equal(r.text);
   });
 });
+
+describe('postgresql.conf values that cannot be written', () => {
+  it('refuses NUL, line breaks and other control characters in a value, naming the parameter', () => {
+    for (const v of ['a\u0000b', 'x\nfsync = off', 'x\rfsync = off', 'bell\u0007', 'tab\there']) {
+      expect(() => setSettings('', { application_name: v }), JSON.stringify(v)).to.throw(
+        InputError,
+        /application_name: the value contains a line break or control character/,
+      );
+    }
+    expect(setSettings('', { application_name: "it's a name" }).text).to.equal(
+      "application_name = 'it''s a name'\n",
+    );
+  });
+});

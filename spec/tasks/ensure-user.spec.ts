@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import type { Host } from '../../lib/engine/connect.js';
+import { InputError } from '../../lib/errors.js';
 import { type Cluster, createCluster } from '../../lib/sandbox/pg-cluster.js';
 import { Secret } from '../../lib/secret.js';
 import { ensureUser } from '../../lib/tasks/ensure-user.js';
@@ -75,5 +76,15 @@ describe('ensureUser on a real PostgreSQL 15', () => {
     ).to.equal('f|t');
     await converge(host, ensureUser, { name: 'app', state: 'absent' as const }, noFiles);
     expect((await c.psql("select count(*) from pg_roles where rolname = 'app';")).trim()).to.equal('0');
+  });
+  it('refuses an empty password, an empty Secret or a mapping (exit 3); the working password stays', async () => {
+    await ensureUser(host, { name: 'keeper', password: new Secret('keeper-pw') });
+    const bad: unknown[] = ['', new Secret(''), { a: 1 }, {}, null];
+    for (const password of bad) {
+      const e = await ensureUser(host, { name: 'keeper', password } as never).catch((x: Error) => x);
+      expect(e, String(JSON.stringify(password))).to.be.instanceOf(InputError);
+      expect((e as Error).message).to.match(/password/);
+    }
+    expect(await login(c, 'keeper', 'keeper-pw')).to.equal(true);
   });
 });

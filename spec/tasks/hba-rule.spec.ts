@@ -109,6 +109,52 @@ describe('hbaRule on a real PostgreSQL 15', () => {
     expect(await readFile(hbaPath, 'utf8')).to.equal(before);
   });
 
+  it('refuses a quote or a line break in any field (an option value once wrote a trust line), file untouched', async () => {
+    const before = await readFile(hbaPath, 'utf8');
+    const base = { type: 'host' as const, database: 'all', user: 'x', address: '10.9.0.0/16', method: 'md5' };
+    const injected = 'x"\nhost all all 0.0.0.0/0 trust\n#';
+    const bad: Partial<typeof base & { options: Record<string, string> }>[] = [
+      { options: { map: injected } },
+      { options: { 'map=x trust': 'y' } },
+      { database: 'all\nhost all all 0.0.0.0/0 trust' },
+      { user: 'x host all' },
+      { method: 'md5\nhost all all 0.0.0.0/0 trust' },
+    ];
+    for (const b of bad) {
+      const e = await rejection(hbaRule(host, { ...base, ...b }));
+      expect(e, JSON.stringify(b)).to.be.instanceOf(InputError);
+    }
+    expect(await readFile(hbaPath, 'utf8')).to.equal(before);
+    expect(
+      (
+        await c.psql(
+          "select count(*) from pg_hba_file_rules where auth_method = 'trust' and address = '0.0.0.0';",
+        )
+      ).trim(),
+    ).to.equal('0');
+  });
+
+  it('puts the previous file back when PostgreSQL rejects the written one, and fails naming its error', async () => {
+    const before = await readFile(hbaPath, 'utf8');
+    const e = await rejection(
+      hbaRule(host, {
+        type: 'host',
+        database: 'all',
+        user: 'dave',
+        address: '10.3.0.0/16',
+        method: 'md5',
+        options: { no_such_option: '1' },
+      }),
+    );
+    expect(e).to.be.instanceOf(ApplyError);
+    expect(e.message).to.match(/unrecognized authentication option name: "no_such_option"/);
+    expect(e.message).to.match(/put back/);
+    expect(await readFile(hbaPath, 'utf8')).to.equal(before);
+    expect((await c.psql('select count(*) from pg_hba_file_rules where error is not null;')).trim()).to.equal(
+      '0',
+    );
+  });
+
   it('fails clearly when an existing rule is shadowed by an earlier one', async () => {
     // appended after initdb's `host all all 127.0.0.1/32 trust`: never reached
     await ensureLine(host, { path: hbaPath, line: 'host all late 127.0.0.1/32 md5' });

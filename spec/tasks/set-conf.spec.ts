@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { Host } from '../../lib/engine/connect.js';
+import { ApplyError, InputError } from '../../lib/errors.js';
 import { type Cluster, createCluster } from '../../lib/sandbox/pg-cluster.js';
 import { service } from '../../lib/tasks/service.js';
 import { setConf } from '../../lib/tasks/set-conf.js';
@@ -56,6 +57,25 @@ describe('setConf (e2e)', function () {
     expect(ok.status, ok.error).to.equal('changed');
     expect(ok.data?.overridden).to.have.length(1);
     await c.psql('alter system reset work_mem');
+  });
+
+  it('puts the previous file back when PostgreSQL rejects a written value, and fails naming its error', async () => {
+    const before = await filesSnapshot([conf()])();
+    // PostgreSQL's parser reads the line; only the server knows there is no such time zone
+    const r = await setConf(host, { settings: { log_timezone: 'Mars/Olympus' } }).catch((e: Error) => e);
+    expect(r).to.be.instanceOf(ApplyError);
+    expect((r as Error).message).to.match(/invalid value for parameter "log_timezone": "Mars\/Olympus"/);
+    expect((r as Error).message).to.match(/put back/);
+    expect(await filesSnapshot([conf()])()).to.equal(before);
+    const fs = await c.psql("select count(*) from pg_file_settings where setting = 'Mars/Olympus'");
+    expect(fs.trim()).to.equal('0');
+  });
+
+  it('refuses a value with a control character before writing (PostgreSQL would stop reading at a NUL)', async () => {
+    const before = await filesSnapshot([conf()])();
+    const r = await setConf(host, { settings: { application_name: 'a\u0000b' } }).catch((e: Error) => e);
+    expect(r).to.be.instanceOf(InputError);
+    expect(await filesSnapshot([conf()])()).to.equal(before);
   });
 
   it('refuses a parameter the server does not know before writing', async () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { InputError } from '../../lib/errors.js';
 import { Facts, HostMemory } from '../../lib/facts/facts.js';
 import type { PgFacts } from '../../lib/facts/pg.js';
 import type { Action } from '../../lib/model/actions.js';
@@ -163,6 +164,12 @@ describe('standby configuration text', () => {
   it('quotes recovery.conf values with doubled quotes', () => {
     const text = recoveryConf({ conn: { host: 'h', port: 1, user: "u'x", applicationName: 'a' } });
     expect(text).to.include("primary_conninfo = 'host=h port=1 user=''u\\\\''x'' application_name=a'");
+  });
+  it('refuses a line break in a recovery.conf value (it would leave an unterminated string)', () => {
+    const conn = { host: 'h', port: 1, user: 'u', applicationName: 'a' };
+    expect(() =>
+      recoveryConf({ conn, restoreCommand: "cp %p /a\nrecovery_target_action = 'promote'" }),
+    ).to.throw(InputError, /restore_command: the value contains a line break/);
   });
   it('settings per version: promote_trigger_file on 12–15 only', () => {
     const w = { conn: { host: 'h', port: 1, user: 'u', applicationName: 'a' }, promoteTriggerFile: '/t' };
