@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Become, Connection, ExecResult } from '../connection/types.js';
 import { ApplyError, CommandError } from '../errors.js';
 import type { Action, Exec, FileAttrs, MakeDir, MovePath, SetAttrs, WriteFile } from '../model/actions.js';
-import { type Cmd, sh } from '../model/command.js';
+import { type Cmd, raw, sh } from '../model/command.js';
 import { runCopy } from './copy.js';
 
 /** Where actions are applied: one host, as one user. */
@@ -28,9 +28,16 @@ function attrCmds(file: Cmd, a: FileAttrs): Cmd {
 }
 
 /**
+ * Traps that remove the temp file however the shell ends: `EXIT` alone does not run when a signal kills it
+ * (the host-side `timeout`, a dropped session's hang-up), and `exit` inside a trap runs the `EXIT` trap.
+ */
+const TEMP_TRAPS = `t=; trap 'rm -f "$t"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM`;
+
+/**
  * One round trip: refuse if the file changed since planning (sha256 of `before`), write a temp file in the same
- * directory (mktemp makes it 0600, so secrets are never world-readable), copy mode and owner from the old file,
- * apply the requested attributes, optionally keep a backup, then rename into place.
+ * directory (mktemp makes it 0600, so secrets are never world-readable), check that every byte arrived (a cut
+ * session ends stdin early, and `cat` cannot tell), copy mode and owner from the old file, apply the requested
+ * attributes, optionally keep a backup, then rename into place. On any failure or signal the temp file goes.
  */
 export function writeFileCmd(a: WriteFile, stamp: string): Cmd {
   const want = a.before === null ? 'absent' : sha256(a.before);
@@ -39,7 +46,9 @@ export function writeFileCmd(a: WriteFile, stamp: string): Cmd {
   if (a.after === null) return sh`set -eu; ${guard}; ${backup}rm -f "$p"`;
   const tmp = { sh: '"$t"' };
   const defaults = a.before === null && !a.mode ? sh`chmod 0644 "$t"; ` : sh``;
-  return sh`set -eu; ${guard}; t=$(mktemp "$(dirname "$p")/.run-playbook.XXXXXX"); trap 'rm -f "$t"' EXIT; cat > "$t"; if [ -e "$p" ]; then chmod --reference="$p" "$t"; chown --reference="$p" "$t" 2>/dev/null || true; fi; ${defaults}${attrCmds(tmp, a)}; ${backup}mv -f "$t" "$p"; trap - EXIT`;
+  const bytes = Buffer.byteLength(a.after, 'utf8');
+  const complete = sh`n=$(wc -c < "$t"); [ $n -eq ${bytes} ] || { echo "$p: only $n of ${bytes} bytes arrived; not written" >&2; exit 1; }`;
+  return sh`set -eu; ${guard}; ${raw(TEMP_TRAPS)}; t=$(mktemp "$(dirname "$p")/.run-playbook.XXXXXX"); cat > "$t"; ${complete}; if [ -e "$p" ]; then chmod --reference="$p" "$t"; chown --reference="$p" "$t" 2>/dev/null || true; fi; ${defaults}${attrCmds(tmp, a)}; ${backup}mv -f "$t" "$p"; trap - EXIT`;
 }
 
 const setAttrsCmd = (a: SetAttrs): Cmd => attrCmds(sh`${a.path}`, a.after);
