@@ -4,6 +4,7 @@ import { ApplyError, CommandError } from '../errors.js';
 import type { Action, Exec, FileAttrs, MakeDir, MovePath, SetAttrs, WriteFile } from '../model/actions.js';
 import { type Cmd, raw, sh } from '../model/command.js';
 import { runCopy } from './copy.js';
+import { COMMAND_TIMEOUT_SEC, FILE_TIMEOUT_SEC } from './limits.js';
 
 /** Where actions are applied: one host, as one user. */
 export interface ApplyTarget {
@@ -64,8 +65,7 @@ async function run(
   opts: { stdin?: Exec['stdin'] | string; timeoutSec?: number; user?: string },
 ): Promise<ExecResult> {
   const become = opts.user ? { user: opts.user, method: t.become?.method ?? 'sudo' } : t.become;
-  const r = await t.conn.exec(cmd, { stdin: opts.stdin, become, timeoutSec: opts.timeoutSec });
-  return r;
+  return t.conn.exec(cmd, { stdin: opts.stdin, become, timeoutSec: opts.timeoutSec ?? FILE_TIMEOUT_SEC });
 }
 
 type Executor<A> = (t: ApplyTarget, a: A, stamp: string) => Promise<ExecResult>;
@@ -95,7 +95,8 @@ const executors: { [K in Action['kind']]: Executor<Extract<Action, { kind: K }>>
   makeDir: checked((a) => `mkdir ${a.path}`, makeDirCmd),
   movePath: checked((a) => `move ${a.from} to ${a.to}`, movePathCmd),
   exec: async (t, a) => {
-    const r = await run(t, a.cmd, { stdin: a.stdin, timeoutSec: a.timeoutSec, user: a.user });
+    const timeoutSec = a.timeoutSec ?? COMMAND_TIMEOUT_SEC;
+    const r = await run(t, a.cmd, { stdin: a.stdin, timeoutSec, user: a.user });
     if (r.code !== 0) throw new CommandError(t.conn.host, a.summary, r.code, r.stderr);
     return r;
   },

@@ -4,6 +4,7 @@ import type { Action } from '../model/actions.js';
 import type { TaskResult } from '../model/results.js';
 import type { AnyTask, PlanContext } from '../tasks/define.js';
 import { type ApplyTarget, applyActions } from './apply.js';
+import { PROBE_TIMEOUT_SEC } from './limits.js';
 
 /** One host during a run: its transport and what the run knows of it. */
 export interface HostRuntime {
@@ -29,7 +30,7 @@ export function proberFor(conn: Connection, become: Become | undefined): Prober 
   return (cmd, opts = {}) => {
     const { user, ...rest } = opts;
     const as = user ? { user, method: become?.method ?? 'sudo' } : become;
-    return conn.exec(cmd, { ...rest, become: as });
+    return conn.exec(cmd, { ...rest, timeoutSec: rest.timeoutSec ?? PROBE_TIMEOUT_SEC, become: as });
   };
 }
 
