@@ -81,9 +81,42 @@ async function main(argv: string[]): Promise<number> {
   const con = json
     ? undefined
     : consoleReporter({ out: process.stdout, color, verbosity: a.verbosity, diff: a.diff, check: a.check });
-  const summary = await runPlaybook(file, { ...opts, onEvent: (e) => (json ?? con)?.onEvent(e) });
-  if (json) process.stdout.write(`${JSON.stringify(json.result(), null, 2)}\n`);
-  return summary.exitCode;
+  const signals = catchSignals();
+  try {
+    const summary = await runPlaybook(file, {
+      ...opts,
+      onEvent: (e) => (json ?? con)?.onEvent(e),
+      stop: signals.stop,
+      cut: signals.cut,
+    });
+    if (json) process.stdout.write(`${JSON.stringify(json.result(), null, 2)}\n`);
+    return summary.exitCode;
+  } finally {
+    signals.release();
+  }
+}
+
+/**
+ * While a playbook runs, the first SIGINT or SIGTERM stops it (no new task starts; what is in flight finishes)
+ * and the next one cuts what is in flight; either way the run closes its connections, removes its private
+ * directory, prints the recap and exits 128 + the signal's number. Node's default would kill us on the spot.
+ */
+function catchSignals(): { stop: AbortSignal; cut: AbortSignal; release(): void } {
+  const stop = new AbortController();
+  const cut = new AbortController();
+  const on = (sig: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) stop.abort(sig);
+    else if (!cut.signal.aborted) cut.abort(sig);
+  };
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  for (const s of sigs) process.on(s, on);
+  return {
+    stop: stop.signal,
+    cut: cut.signal,
+    release: () => {
+      for (const s of sigs) process.off(s, on);
+    },
+  };
 }
 
 main(process.argv.slice(2)).then(

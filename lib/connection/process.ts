@@ -65,6 +65,9 @@ export function spawnProcess(
     cwd: opts.cwd ?? '/',
     env: opts.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
+    // its own process group: a terminal's Ctrl-C reaches the runner, which lets a write in flight finish,
+    // instead of killing ssh (or sh) under it
+    detached: true,
   });
   const err: Buffer[] = [];
   child.stderr.on('data', (b: Buffer) => err.push(b));

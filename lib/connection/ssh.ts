@@ -47,6 +47,7 @@ export class SshConnection implements Connection {
   onCommand?: (display: string) => void;
   private login: string | undefined;
   private opening: Promise<void> | undefined;
+  private closed = false;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -62,6 +63,8 @@ export class SshConnection implements Connection {
 
   /** Opens the master with one `true`, so a fan-out that follows shares it. Throws ConnectError. */
   open(): Promise<void> {
+    // after close() (the end of a run, or a signal) nothing may open a new master behind the run's back
+    if (this.closed) return Promise.reject(new ConnectError(this.host, `${this.host}: connection closed`));
     this.opening ??= this.doOpen();
     return this.opening;
   }
@@ -112,6 +115,7 @@ export class SshConnection implements Connection {
 
   /** Closes the master (`ssh -O exit`); otherwise it would linger for ControlPersist seconds. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.opening === undefined) return;
     this.opening = undefined;
     await $({ quiet: true, nothrow: true })`ssh ${sshArgs(this.o)} -O exit ${this.host}`;

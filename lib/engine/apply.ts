@@ -4,6 +4,7 @@ import { ApplyError, CommandError } from '../errors.js';
 import type { Action, Exec, FileAttrs, MakeDir, MovePath, SetAttrs, WriteFile } from '../model/actions.js';
 import { type Cmd, raw, sh } from '../model/command.js';
 import { runCopy } from './copy.js';
+import { throwIfStopped } from './interrupt.js';
 import { COMMAND_TIMEOUT_SEC, FILE_TIMEOUT_SEC } from './limits.js';
 
 /** Where actions are applied: one host, as one user. */
@@ -14,6 +15,8 @@ export interface ApplyTarget {
   peer?: (host: string) => { conn: Connection; become: Become | undefined };
   /** progress of a long action (bytes copied) */
   progress?: (message: string) => void;
+  /** aborted by a signal: the action in flight finishes, the next one does not start */
+  stop?: AbortSignal;
 }
 
 const CHANGED_SINCE_PLAN = 99;
@@ -113,7 +116,8 @@ export async function applyActions(
 ): Promise<ExecResult | undefined> {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   let last: ExecResult | undefined;
-  for (const a of actions) {
+  for (const [i, a] of actions.entries()) {
+    if (i > 0) throwIfStopped(t.stop, `${i} of ${actions.length} actions applied`);
     const ex = executors[a.kind] as Executor<Action>;
     last = await ex(t, a, stamp);
   }

@@ -4,6 +4,7 @@ import type { Action } from '../model/actions.js';
 import type { TaskResult } from '../model/results.js';
 import type { AnyTask, PlanContext } from '../tasks/define.js';
 import { type ApplyTarget, applyActions } from './apply.js';
+import { throwIfStopped } from './interrupt.js';
 import { PROBE_TIMEOUT_SEC } from './limits.js';
 
 /** One host during a run: its transport and what the run knows of it. */
@@ -23,6 +24,8 @@ export interface ExecuteOptions {
   progress: (message: string) => void;
   /** connection of another inventory host, for actions that copy from it */
   peer?: ApplyTarget['peer'];
+  /** aborted by a signal: a plan made is not applied, and no further action starts */
+  stop?: AbortSignal;
 }
 
 /** Read-only probes run as the task's user; a probe may ask for another user (e.g. postgres). */
@@ -92,7 +95,8 @@ export async function executeTask(
       h.memory.cache.set(k, Promise.resolve(v));
     return { ...base, status, check: true, data: { ...plan.data, changed: status === 'changed' } };
   }
-  const target = { conn: h.conn, become: o.become, peer: o.peer, progress: o.progress };
+  throwIfStopped(o.stop, 'planned, nothing applied');
+  const target = { conn: h.conn, become: o.become, peer: o.peer, progress: o.progress, stop: o.stop };
   const out = await applyActions(target, plan.actions);
   for (const prefix of plan.invalidates ?? []) h.memory.forget(prefix);
   ctx.facts.forgetFiles();
