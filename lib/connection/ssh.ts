@@ -91,6 +91,8 @@ export class SshConnection implements Connection {
     try {
       const backstop = opts.timeoutSec !== undefined ? opts.timeoutSec + 15 : undefined;
       const r = await this.ssh(script, stdinBytes(opts.stdin), backstop);
+      // our own ssh killed (by someone, or by the backstop): the command's fate on the host is unknown
+      if (r.signal) throw new ConnectError(this.host, `${this.host}: ssh was killed by ${r.signal}`);
       if (r.exitCode === 255 && r.stdout === '' && !(await this.masterAlive())) {
         throw new ConnectError(this.host, `${this.host}: ${sshMessage(r.stderr)}`);
       }
@@ -135,9 +137,14 @@ export class SshConnection implements Connection {
     script: string,
     stdin: Buffer,
     backstopSec?: number,
-  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  ): Promise<{ exitCode: number; stdout: string; stderr: string; signal?: NodeJS.Signals }> {
     const r = await runProcess(['ssh', ...sshArgs(this.o), this.host, script], stdin, { backstopSec });
-    return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
+    return {
+      exitCode: r.code,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      ...(r.signal ? { signal: r.signal } : {}),
+    };
   }
 
   private async acquire(): Promise<void> {

@@ -10,15 +10,18 @@ export function rpbDirs(tmp: string): string[] {
 }
 
 /** ssh processes (masters above all) whose command line names a path under `tmp` (their ControlPath). */
-export function sshProcessesUnder(tmp: string): string[] {
-  const ps = execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' });
-  return ps.split('\n').filter((l) => /^ssh\b/.test(l) && l.includes(tmp));
+export function sshProcessesUnder(tmp: string): { pid: number; args: string }[] {
+  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.split('\n').flatMap((l) => {
+    const m = /^\s*(\d+) (ssh\b.*)$/.exec(l);
+    return m?.[1] && m[2]?.includes(tmp) ? [{ pid: Number(m[1]), args: m[2] }] : [];
+  });
 }
 
 /** Waits until no ssh process of a run that used `tmp` is left; returns those still there after the wait. */
 export async function sshLeftAfterRun(tmp: string): Promise<string[]> {
   await eventually(async () => sshProcessesUnder(tmp).length === 0);
-  return sshProcessesUnder(tmp);
+  return sshProcessesUnder(tmp).map((p) => p.args);
 }
 
 /** Temp files of the atomic writer (`.run-playbook.*`) left in a directory. */
