@@ -48,8 +48,9 @@ describe('engine: atomic file write cut halfway', () => {
     // the temp file exists once the shell is inside the write
     expect(await eventually(async () => leftovers().length > 0)).to.equal(true);
     process.kill(-(p.pid as number), 'SIGTERM');
+    // and the session ends, as it does on the host: a `cat` forked just as the signal came then ends too
+    p.stdin.end();
     const code = await exited(p);
-    p.stdin.destroy();
     expect(code).to.not.equal(0);
     expect(readFileSync(path, 'utf8')).to.equal(old);
     expect(leftovers()).to.deep.equal([]);
