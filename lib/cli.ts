@@ -5,7 +5,7 @@ import { helpText } from './cli/help.js';
 import { listHosts, listTasks } from './cli/list.js';
 import { formatStatus, replicationStatus } from './cli/status.js';
 import { prepareRun, runPlaybook } from './engine/run.js';
-import { ExitCode, RunPlaybookError, UsageError } from './errors.js';
+import { ExitCode, RunPlaybookError, signalExitCode, UsageError } from './errors.js';
 import { loadInventory, toAnsibleList } from './inventory/index.js';
 import { loadPlaybook } from './playbook/index.js';
 import { consoleReporter, jsonReporter } from './report/index.js';
@@ -99,7 +99,8 @@ async function main(argv: string[]): Promise<number> {
 /**
  * While a playbook runs, the first SIGINT or SIGTERM stops it (no new task starts; what is in flight finishes)
  * and the next one cuts what is in flight; either way the run closes its connections, removes its private
- * directory, prints the recap and exits 128 + the signal's number. Node's default would kill us on the spot.
+ * directory, prints the recap and exits 128 + the signal's number (Node's default would kill us on the spot,
+ * leaving masters and the directory behind); a third leaves at once.
  */
 function catchSignals(): { stop: AbortSignal; cut: AbortSignal; release(): void } {
   const stop = new AbortController();
@@ -107,6 +108,8 @@ function catchSignals(): { stop: AbortSignal; cut: AbortSignal; release(): void 
   const on = (sig: NodeJS.Signals): void => {
     if (!stop.signal.aborted) stop.abort(sig);
     else if (!cut.signal.aborted) cut.abort(sig);
+    // a third one is a person who will not wait for closing to finish: leave now, as Node's default would
+    else process.exit(signalExitCode(String(stop.signal.reason)));
   };
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
   for (const s of sigs) process.on(s, on);

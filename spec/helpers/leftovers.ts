@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { SshdHandle } from '../../lib/sandbox/sshd.js';
 import { eventually } from './sandbox.js';
 
@@ -36,6 +35,3 @@ export function sshHostLine(name: string, sshd: SshdHandle): string {
     .join(' ');
   return `${name} ${vars}`;
 }
-
-/** `join` for paths inside YAML strings in specs (no quoting needed for the temp paths used). */
-export const at = (dir: string, name: string): string => join(dir, name);
