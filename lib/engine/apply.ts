@@ -33,9 +33,10 @@ function attrCmds(file: Cmd, a: FileAttrs): Cmd {
 
 /**
  * Traps that remove the temp file however the shell ends: `EXIT` alone does not run when a signal kills it
- * (the host-side `timeout`, a dropped session's hang-up), and `exit` inside a trap runs the `EXIT` trap.
+ * (the host-side `timeout`, a dropped session's hang-up, or SIGPIPE when the session is gone and the shell
+ * writes its complaint to stderr), and `exit` inside a trap runs the `EXIT` trap.
  */
-const TEMP_TRAPS = `t=; trap 'rm -f "$t"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM`;
+const TEMP_TRAPS = `t=; trap 'rm -f "$t"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM`;
 
 /**
  * One round trip: refuse if the file changed since planning (sha256 of `before`), write a temp file in the same

@@ -16,6 +16,7 @@ import { freePort } from '../../lib/sandbox/ports.js';
 import { type SshdHandle, startSshd } from '../../lib/sandbox/sshd.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import {
+  killAll,
   rpbDirs,
   sshHostLine,
   sshLeftAfterRun,
@@ -60,8 +61,8 @@ describe('e2e: faults over ssh', function () {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  const files = (extra = '') => `    - name: a config file
-      file: { path: "${target}/{{inventory_hostname}}.conf", content: "a = 1\\n"${extra} }
+  const files = () => `    - name: a config file
+      file: { path: "${target}/{{inventory_hostname}}.conf", content: "a = 1\\n" }
     - name: a line in it
       ensureLine: { path: "${target}/{{inventory_hostname}}.ini", line: "b = 2", create: true }
 `;
@@ -96,7 +97,7 @@ describe('e2e: faults over ssh', function () {
     ];
     expect(clients, 'no ssh client of web1').to.have.length(1);
     expect(masters, 'no ssh master of web1').to.have.length(1);
-    for (const p of [...clients, ...masters]) process.kill(p.pid, 'SIGKILL');
+    killAll([...clients, ...masters]);
     await cli.waitFor(/\[web1\]: UNREACHABLE!/);
     writeFileSync(join(target, 'release'), '');
     const r = await cli.done;
@@ -112,6 +113,32 @@ describe('e2e: faults over ssh', function () {
     const third = await run();
     expect(third.code, third.stdout).to.equal(0);
     for (const h of ['web1', 'web2']) expect(recap(third.stdout, h)).to.match(/ok=4\s+changed=0\s/);
+  });
+
+  it('ssh killed during a file write: the file is old or whole, never cut; no temp file stays', async () => {
+    const big = `${'x'.repeat(1023)}\n`.repeat(16 * 1024); // 16 MiB: long enough to be cut on its way
+    writeFileSync(join(work, 'big.json'), JSON.stringify({ big }));
+    const path = join(target, 'web1.big');
+    writeFileSync(path, 'old\n');
+    setup(
+      `${sshHostLine('web1', sshd)}\n`,
+      `    - name: a big file\n      file: { path: "${target}/{{inventory_hostname}}.big", content: "{{ big }}" }\n`,
+    );
+    const args = ['site.yml', '-i', 'hosts', '-e', '@big.json'];
+    const cli = startCli(args, { cwd: work, env: { TMPDIR: tmp } });
+    // the writer's temp file appears as the content starts to arrive: cut the connection then
+    expect(await eventually(async () => writerTempFiles(target).length > 0, 1500, 20), cli.output()).to.equal(
+      true,
+    );
+    killAll(sshProcessesUnder(tmp));
+    const r = await cli.done;
+    expect(r.code, r.stdout + r.stderr).to.be.oneOf([0, 4]);
+    expect(readFileSync(path, 'utf8') === (r.code === 0 ? big : 'old\n'), 'the file was cut').to.equal(true);
+    // the host's side notices its stdin ended early and removes the temp file
+    expect(await eventually(async () => writerTempFiles(target).length === 0)).to.equal(true);
+    const again = await runCli(args, { cwd: work, env: { TMPDIR: tmp } });
+    expect(again.code, again.stdout).to.equal(0);
+    expect(readFileSync(path, 'utf8') === big).to.equal(true);
   });
 
   it('permission denied on a file: that host fails, its file untouched; the others finish; exit 2', async () => {

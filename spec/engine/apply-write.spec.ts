@@ -42,6 +42,17 @@ describe('engine: atomic file write cut halfway', () => {
     expect(leftovers()).to.deep.equal([]);
   });
 
+  it('removes its temp file when the session is gone: stdin cut and no one left to read its complaint', async () => {
+    const p = start();
+    // a dropped ssh session closes both ends: the shell's message then meets a broken pipe (SIGPIPE)
+    p.stderr.destroy();
+    p.stdin.end(after.slice(0, after.length / 2));
+    const code = await exited(p);
+    expect(code).to.not.equal(0);
+    expect(readFileSync(path, 'utf8')).to.equal(old);
+    expect(leftovers()).to.deep.equal([]);
+  });
+
   it('removes its temp file when signalled mid-write (the host-side timeout or a hang-up)', async () => {
     const p = start();
     p.stdin.write(after.slice(0, 1000));

@@ -17,6 +17,17 @@ export function sshProcessesUnder(tmp: string): { pid: number; args: string }[] 
   });
 }
 
+/** SIGKILLs processes found by {@link sshProcessesUnder}; one that ended meanwhile is fine. */
+export function killAll(procs: readonly { pid: number }[]): void {
+  for (const p of procs) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+}
+
 /** Waits until no ssh process of a run that used `tmp` is left; returns those still there after the wait. */
 export async function sshLeftAfterRun(tmp: string): Promise<string[]> {
   await eventually(async () => sshProcessesUnder(tmp).length === 0);
