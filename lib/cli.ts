@@ -7,7 +7,7 @@ import { playbookSchema } from './cli/schema.js';
 import { formatStatus, replicationStatus } from './cli/status.js';
 import { taskHelp } from './cli/task-help.js';
 import { prepareRun, runPlaybook } from './engine/run.js';
-import { ExitCode, RunPlaybookError, UsageError } from './errors.js';
+import { ExitCode, RunPlaybookError, signalExitCode, UsageError } from './errors.js';
 import { loadInventory, toAnsibleList } from './inventory/index.js';
 import { loadPlaybook } from './playbook/index.js';
 import { consoleReporter, jsonReporter } from './report/index.js';
@@ -88,9 +88,45 @@ async function main(argv: string[]): Promise<number> {
   const con = json
     ? undefined
     : consoleReporter({ out: process.stdout, color, verbosity: a.verbosity, diff: a.diff, check: a.check });
-  const summary = await runPlaybook(file, { ...opts, onEvent: (e) => (json ?? con)?.onEvent(e) });
-  if (json) process.stdout.write(`${JSON.stringify(json.result(), null, 2)}\n`);
-  return summary.exitCode;
+  const signals = catchSignals();
+  try {
+    const summary = await runPlaybook(file, {
+      ...opts,
+      onEvent: (e) => (json ?? con)?.onEvent(e),
+      stop: signals.stop,
+      cut: signals.cut,
+    });
+    if (json) process.stdout.write(`${JSON.stringify(json.result(), null, 2)}\n`);
+    return summary.exitCode;
+  } finally {
+    signals.release();
+  }
+}
+
+/**
+ * While a playbook runs, the first SIGINT or SIGTERM stops it (no new task starts; what is in flight finishes)
+ * and the next one cuts what is in flight; either way the run closes its connections, removes its private
+ * directory, prints the recap and exits 128 + the signal's number (Node's default would kill us on the spot,
+ * leaving masters and the directory behind); a third leaves at once.
+ */
+function catchSignals(): { stop: AbortSignal; cut: AbortSignal; release(): void } {
+  const stop = new AbortController();
+  const cut = new AbortController();
+  const on = (sig: NodeJS.Signals): void => {
+    if (!stop.signal.aborted) stop.abort(sig);
+    else if (!cut.signal.aborted) cut.abort(sig);
+    // a third one is a person who will not wait for closing to finish: leave now, as Node's default would
+    else process.exit(signalExitCode(String(stop.signal.reason)));
+  };
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  for (const s of sigs) process.on(s, on);
+  return {
+    stop: stop.signal,
+    cut: cut.signal,
+    release: () => {
+      for (const s of sigs) process.off(s, on);
+    },
+  };
 }
 
 main(process.argv.slice(2)).then(

@@ -90,3 +90,21 @@ export class InternalError extends RunPlaybookError {
     this.name = 'InternalError';
   }
 }
+
+/** A task that a signal (SIGINT, SIGTERM) stopped before it finished; nothing of it runs after the signal. */
+export class Interrupted extends RunPlaybookError {
+  readonly exitCode: number;
+  constructor(
+    readonly signal: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'Interrupted';
+    this.exitCode = signalExitCode(signal);
+  }
+}
+
+/** What a shell reports for a run a signal ended: 128 + its number (130 for SIGINT, 143 for SIGTERM). */
+export function signalExitCode(signal: string): number {
+  return signal === 'SIGTERM' ? 143 : signal === 'SIGHUP' ? 129 : 130;
+}

@@ -74,6 +74,11 @@ export function payload(strings: TemplateStringsArray, ...values: (string | numb
   return new Payload(parts);
 }
 
+/** The length in UTF-8 bytes of a payload's plain value, which a writer checks arrived whole; reveals nothing. */
+export function byteLength(p: Payload): number {
+  return Buffer.byteLength(reveal(p), 'utf8');
+}
+
 /** The plain value. Lint allows this import only in lib/connection. */
 export function reveal(s: Secret | Payload | string): string {
   if (typeof s === 'string') return s;

@@ -33,5 +33,6 @@ Exit codes:
   3  invalid playbook, inventory or variables (no host was contacted)
   4  a host was unreachable
   5  bad command-line usage
+  130, 143  stopped by SIGINT or SIGTERM (a second signal cuts the commands in flight)
 `;
 }

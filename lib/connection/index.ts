@@ -31,7 +31,10 @@ export interface ConnHost {
 export interface Connections {
   /** The connection of an inventory host; InternalError for a host not given to createConnections. */
   get(name: string): Connection;
-  /** Closes every master and removes the private directory (sockets and ssh config). */
+  /**
+   * Closes every master and removes the private directory (sockets and ssh config). Idempotent, and safe to call
+   * while commands run (on a signal): they are cut, and no connection opens again afterwards.
+   */
   closeAll(): Promise<void>;
   /** The per-run ssh config, for `ssh -F <file> <host>` by hand; undefined when no host uses ssh. */
   readonly sshConfigFile: string | undefined;
@@ -78,6 +81,7 @@ export async function createConnections(
     if (verbose) c.onCommand = (d) => verbose(h.name, d);
     conns.set(h.name, c);
   });
+  let closing: Promise<void> | undefined;
   return {
     sshConfigFile: configFile,
     get(name) {
@@ -85,9 +89,12 @@ export async function createConnections(
       if (!c) throw new InternalError(`no connection for host ${name}`);
       return c;
     },
-    async closeAll() {
-      await Promise.all([...conns.values()].map((c) => c.close()));
-      if (dir) await rm(dir, { recursive: true, force: true });
+    closeAll() {
+      closing ??= (async () => {
+        await Promise.all([...conns.values()].map((c) => c.close()));
+        if (dir) await rm(dir, { recursive: true, force: true });
+      })();
+      return closing;
     },
   };
 }

@@ -8,6 +8,8 @@ export interface RawResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** set when the local process itself was killed by a signal (then `code` is 128 + its number) */
+  signal?: NodeJS.Signals;
 }
 
 /** The bytes to put on stdin; the only place a Secret inside a Payload becomes plain. */
@@ -65,6 +67,9 @@ export function spawnProcess(
     cwd: opts.cwd ?? '/',
     env: opts.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],
+    // its own process group: a terminal's Ctrl-C reaches the runner, which lets a write in flight finish,
+    // instead of killing ssh (or sh) under it
+    detached: true,
   });
   const err: Buffer[] = [];
   child.stderr.on('data', (b: Buffer) => err.push(b));
@@ -81,7 +86,8 @@ export function spawnProcess(
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: exitCode(code, signal), stdout: '', stderr: Buffer.concat(err).toString('utf8') });
+      const stderr = Buffer.concat(err).toString('utf8');
+      resolve({ code: exitCode(code, signal), stdout: '', stderr, ...(signal ? { signal } : {}) });
     });
   });
   return { stdout: child.stdout, stdin: child.stdin, done };

@@ -55,6 +55,7 @@ export class SshConnection implements Connection {
   onCommand?: (display: string) => void;
   private login: string | undefined;
   private opening: Promise<void> | undefined;
+  private closed = false;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -70,6 +71,8 @@ export class SshConnection implements Connection {
 
   /** Opens the master with one `true`, so a fan-out that follows shares it. Throws ConnectError. */
   open(): Promise<void> {
+    // after close() (the end of a run, or a signal) nothing may open a new master behind the run's back
+    if (this.closed) return Promise.reject(new ConnectError(this.host, `${this.host}: connection closed`));
     this.opening ??= this.doOpen();
     return this.opening;
   }
@@ -96,6 +99,8 @@ export class SshConnection implements Connection {
     try {
       const backstop = opts.timeoutSec !== undefined ? opts.timeoutSec + 15 : undefined;
       const r = await this.ssh(script, stdinBytes(opts.stdin), backstop);
+      // our own ssh killed (by someone, or by the backstop): the command's fate on the host is unknown
+      if (r.signal) throw new ConnectError(this.host, `${this.host}: ssh was killed by ${r.signal}`);
       if (r.exitCode === 255 && r.stdout === '' && !(await this.masterAlive())) {
         throw new ConnectError(this.host, `${this.host}: ${sshMessage(r.stderr)}`);
       }
@@ -120,6 +125,7 @@ export class SshConnection implements Connection {
 
   /** Closes the master (`ssh -O exit`); otherwise it would linger for ControlPersist seconds. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.opening === undefined) return;
     this.opening = undefined;
     await $({ quiet: true, nothrow: true })`ssh ${sshArgv(this.o, ['-O', 'exit'])}`;
@@ -139,9 +145,14 @@ export class SshConnection implements Connection {
     script: string,
     stdin: Buffer,
     backstopSec?: number,
-  ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  ): Promise<{ exitCode: number; stdout: string; stderr: string; signal?: NodeJS.Signals }> {
     const r = await runProcess(['ssh', ...sshArgv(this.o, [], script)], stdin, { backstopSec });
-    return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
+    return {
+      exitCode: r.code,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      ...(r.signal ? { signal: r.signal } : {}),
+    };
   }
 
   private async acquire(): Promise<void> {

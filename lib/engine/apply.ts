@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Become, Connection, ExecResult } from '../connection/types.js';
 import { ApplyError, CommandError } from '../errors.js';
 import type { Action, Exec, FileAttrs, MakeDir, MovePath, SetAttrs, WriteFile } from '../model/actions.js';
-import { type Cmd, sh } from '../model/command.js';
-import { Payload } from '../secret.js';
+import { type Cmd, raw, sh } from '../model/command.js';
+import { byteLength, Payload } from '../secret.js';
 import { runCopy } from './copy.js';
+import { throwIfStopped } from './interrupt.js';
+import { COMMAND_TIMEOUT_SEC, FILE_TIMEOUT_SEC } from './limits.js';
 
 /** Where actions are applied: one host, as one user. */
 export interface ApplyTarget {
@@ -14,6 +16,8 @@ export interface ApplyTarget {
   peer?: (host: string) => { conn: Connection; become: Become | undefined };
   /** progress of a long action (bytes copied) */
   progress?: (message: string) => void;
+  /** aborted by a signal: the action in flight finishes, the next one does not start */
+  stop?: AbortSignal;
 }
 
 const CHANGED_SINCE_PLAN = 99;
@@ -29,28 +33,39 @@ function attrCmds(file: Cmd, a: FileAttrs): Cmd {
 }
 
 /**
+ * Traps that remove the temp file however the shell ends: `EXIT` alone does not run when a signal kills it
+ * (the host-side `timeout`, a dropped session's hang-up, or SIGPIPE when the session is gone and the shell
+ * writes its complaint to stderr), and `exit` inside a trap runs the `EXIT` trap.
+ */
+const TEMP_TRAPS = `t=; trap 'rm -f "$t"' EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM`;
+
+/**
  * One round trip: refuse if the file changed since planning (sha256 of `before`), write a temp file in the same
- * directory (mktemp makes it 0600, so secrets are never world-readable), copy mode and owner from the old file,
- * apply the requested attributes, optionally keep a backup, then rename into place. Stdin is
- * {@link writeFileStdin}: the expected hash on the first line (a hash of a secret file is not for argv), then
- * the content.
+ * directory (mktemp makes it 0600, so secrets are never world-readable), check that every byte arrived (a cut
+ * session ends stdin early, and `cat` cannot tell), copy mode and owner from the old file, apply the requested
+ * attributes, optionally keep a backup, then rename into place. On any failure or signal the temp file goes.
+ * Stdin is {@link writeFileStdin}: the expected hash and byte count on the first line (neither is for argv:
+ * they describe a file that may be secret), then the content.
  */
 export function writeFileCmd(a: WriteFile, stamp: string): Cmd {
-  const guard = sh`p=${a.path}; IFS= read -r want; if [ -e "$p" ]; then have=$(sha256sum < "$p" | cut -d' ' -f1); else have=absent; fi; [ "$have" = "$want" ] || { echo "$p changed since it was planned" >&2; exit ${CHANGED_SINCE_PLAN}; }`;
+  const guard = sh`p=${a.path}; IFS=' ' read -r want bytes; if [ -e "$p" ]; then have=$(sha256sum < "$p" | cut -d' ' -f1); else have=absent; fi; [ "$have" = "$want" ] || { echo "$p changed since it was planned" >&2; exit ${CHANGED_SINCE_PLAN}; }`;
   const backup = a.backup && a.before !== null ? sh`cp -p "$p" ${`${a.path}.${stamp}~`}; ` : sh``;
   if (a.after === null) return sh`set -eu; ${guard}; ${backup}rm -f "$p"`;
   const tmp = { sh: '"$t"' };
   const defaults = a.before === null && !a.mode ? sh`chmod 0644 "$t"; ` : sh``;
   // with a mode given, the old file's is never copied: a secret never sits in a wider-open temp file
   const keepMode = a.mode ? sh`` : sh`chmod --reference="$p" "$t"; `;
-  return sh`set -eu; ${guard}; t=$(mktemp "$(dirname "$p")/.run-playbook.XXXXXX"); trap 'rm -f "$t"' EXIT; cat > "$t"; if [ -e "$p" ]; then ${keepMode}chown --reference="$p" "$t" 2>/dev/null || true; fi; ${defaults}${attrCmds(tmp, a)}; ${backup}mv -f "$t" "$p"; trap - EXIT`;
+  const complete = sh`n=$(wc -c < "$t"); [ $n -eq "$bytes" ] || { echo "$p: only $n of $bytes bytes arrived; not written" >&2; exit 1; }`;
+  return sh`set -eu; ${guard}; ${raw(TEMP_TRAPS)}; t=$(mktemp "$(dirname "$p")/.run-playbook.XXXXXX"); cat > "$t"; ${complete}; if [ -e "$p" ]; then ${keepMode}chown --reference="$p" "$t" 2>/dev/null || true; fi; ${defaults}${attrCmds(tmp, a)}; ${backup}mv -f "$t" "$p"; trap - EXIT`;
 }
 
-/** What {@link writeFileCmd} reads: the sha256 of `before` (or `absent`) on a line, then the new content. */
+/** What {@link writeFileCmd} reads: the sha256 of `before` (or `absent`) and the content's byte count, then it. */
 export function writeFileStdin(a: WriteFile): Payload {
   const want = a.before === null ? 'absent' : sha256(a.before);
-  const content = a.after === null ? [] : typeof a.after === 'string' ? [a.after] : a.after.parts;
-  return new Payload([`${want}\n`, ...content]);
+  const content = new Payload(
+    a.after === null ? [] : typeof a.after === 'string' ? [a.after] : a.after.parts,
+  );
+  return new Payload([`${want} ${byteLength(content)}\n`, ...content.parts]);
 }
 
 const setAttrsCmd = (a: SetAttrs): Cmd => attrCmds(sh`${a.path}`, a.after);
@@ -66,8 +81,7 @@ async function run(
   opts: { stdin?: Exec['stdin'] | string; timeoutSec?: number; user?: string },
 ): Promise<ExecResult> {
   const become = opts.user ? { user: opts.user, method: t.become?.method ?? 'sudo' } : t.become;
-  const r = await t.conn.exec(cmd, { stdin: opts.stdin, become, timeoutSec: opts.timeoutSec });
-  return r;
+  return t.conn.exec(cmd, { stdin: opts.stdin, become, timeoutSec: opts.timeoutSec ?? FILE_TIMEOUT_SEC });
 }
 
 type Executor<A> = (t: ApplyTarget, a: A, stamp: string) => Promise<ExecResult>;
@@ -93,7 +107,8 @@ const executors: { [K in Action['kind']]: Executor<Extract<Action, { kind: K }>>
   makeDir: checked((a) => `mkdir ${a.path}`, makeDirCmd),
   movePath: checked((a) => `move ${a.from} to ${a.to}`, movePathCmd),
   exec: async (t, a) => {
-    const r = await run(t, a.cmd, { stdin: a.stdin, timeoutSec: a.timeoutSec, user: a.user });
+    const timeoutSec = a.timeoutSec ?? COMMAND_TIMEOUT_SEC;
+    const r = await run(t, a.cmd, { stdin: a.stdin, timeoutSec, user: a.user });
     if (r.code !== 0) throw new CommandError(t.conn.host, a.summary, r.code, r.stderr);
     return r;
   },
@@ -110,7 +125,8 @@ export async function applyActions(
 ): Promise<ExecResult | undefined> {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   let last: ExecResult | undefined;
-  for (const a of actions) {
+  for (const [i, a] of actions.entries()) {
+    if (i > 0) throwIfStopped(t.stop, `${i} of ${actions.length} actions applied`);
     const ex = executors[a.kind] as Executor<Action>;
     last = await ex(t, a, stamp);
   }

@@ -2,6 +2,7 @@ import type { Become, Connection, ExecResult, Spawned } from '../connection/type
 import { ApplyError, CommandError } from '../errors.js';
 import type { CopyCluster, CopyEnd } from '../model/actions.js';
 import { sh } from '../model/command.js';
+import { FILE_TIMEOUT_SEC } from './limits.js';
 
 /** The connection and become of one host, as the copy executor needs them for either end. */
 export interface CopyHost {
@@ -82,6 +83,10 @@ export async function runCopy(
 async function writeSent(to: CopyHost, a: CopyCluster, f: SentFile): Promise<void> {
   const path = `${a.targetDir.replace(/\/+$/, '')}/${f.name}`;
   const become = a.receive.user ? { user: a.receive.user, method: to.become?.method ?? 'sudo' } : to.become;
-  const r = await to.conn.exec(sh`umask 077; cat > ${path}`, { stdin: f.content, become });
+  const r = await to.conn.exec(sh`umask 077; cat > ${path}`, {
+    stdin: f.content,
+    become,
+    timeoutSec: FILE_TIMEOUT_SEC,
+  });
   if (r.code !== 0) throw new CommandError(to.conn.host, `write ${path}`, r.code, r.stderr);
 }

@@ -5,6 +5,8 @@ import { type Action, shownContent } from '../model/actions.js';
 import type { TaskResult } from '../model/results.js';
 import type { AnyTask, Plan, PlanContext } from '../tasks/define.js';
 import { type ApplyTarget, applyActions } from './apply.js';
+import { throwIfStopped } from './interrupt.js';
+import { PROBE_TIMEOUT_SEC } from './limits.js';
 
 /** One host during a run: its transport and what the run knows of it. */
 export interface HostRuntime {
@@ -23,6 +25,8 @@ export interface ExecuteOptions {
   progress: (message: string) => void;
   /** connection of another inventory host, for actions that copy from it */
   peer?: ApplyTarget['peer'];
+  /** aborted by a signal: a plan made is not applied, and no further action starts */
+  stop?: AbortSignal;
 }
 
 /** Read-only probes run as the task's user; a probe may ask for another user (e.g. postgres). */
@@ -30,7 +34,7 @@ export function proberFor(conn: Connection, become: Become | undefined): Prober 
   return (cmd, opts = {}) => {
     const { user, ...rest } = opts;
     const as = user ? { user, method: become?.method ?? 'sudo' } : become;
-    return conn.exec(cmd, { ...rest, become: as });
+    return conn.exec(cmd, { ...rest, timeoutSec: rest.timeoutSec ?? PROBE_TIMEOUT_SEC, become: as });
   };
 }
 
@@ -110,7 +114,8 @@ export async function executeTask(
       h.memory.cache.set(k, Promise.resolve(v));
     return { ...base, status, check: true, data: { ...plan.data, changed: status === 'changed' } };
   }
-  const target = { conn: h.conn, become: o.become, peer: o.peer, progress: o.progress };
+  throwIfStopped(o.stop, 'planned, nothing applied');
+  const target = { conn: h.conn, become: o.become, peer: o.peer, progress: o.progress, stop: o.stop };
   const out = await applyActions(target, plan.actions);
   for (const prefix of plan.invalidates ?? []) h.memory.forget(prefix);
   ctx.facts.forgetFiles();

@@ -30,12 +30,18 @@ const wants = (h: TaskNode, names: Set<string> | undefined): boolean =>
 /** Runs notified handlers once per host at the end of the play, in definition order. */
 export async function runHandlers(rs: RunState, play: Play, n: Notified, hosts: string[]): Promise<void> {
   for (const h of play.handlers) {
+    if (rs.stop.aborted) return;
     const targets = hosts.filter((host) => alive(rs, host) && wants(h, n.get(host)));
     if (targets.length === 0) continue;
     rs.emit({ type: 'taskStart', name: h.name, handler: true, where: h.where });
-    await pool(targets, rs.forks, async (host) => {
-      const r = await runOnHost(rs, play, h, host, hosts);
-      if (r.status === 'changed') notify(n, host, h);
-    });
+    await pool(
+      targets,
+      rs.forks,
+      async (host) => {
+        const r = await runOnHost(rs, play, h, host, hosts);
+        if (r.status === 'changed') notify(n, host, h);
+      },
+      rs.stop,
+    );
   }
 }

@@ -9,6 +9,7 @@ import type { Play, TaskNode } from '../playbook/index.js';
 import { markSecret, redact } from '../secret.js';
 import { registry } from '../tasks/registry.js';
 import { executeTask, proberFor } from './execute.js';
+import { signalName, throwIfStopped } from './interrupt.js';
 import { count, type RunState } from './state.js';
 import { validateArgs } from './validate.js';
 import { mergeVars, resolveVars, withVars } from './vars.js';
@@ -79,6 +80,7 @@ async function once(
   }
   const def = registry[task.action];
   if (!def) throw new InputError(`unknown task '${task.action}'`, task.where);
+  throwIfStopped(rs.stop, 'not started');
   const args = normaliseArgs(
     task.action,
     renderValue(task.args, vars, (p) => task.argWhere(p)),
@@ -104,6 +106,7 @@ async function once(
       return new Facts(other, proberFor(rs.conn(other), peerBecome(other)), rs.memory(other));
     },
     progress: (message) => rs.emit({ type: 'progress', host, message }),
+    stop: rs.stop,
     peer: (other: string) => ({ conn: rs.conn(other), become: peerBecome(other) }),
   });
 }
@@ -126,6 +129,9 @@ function aggregate(results: TaskResult[]): TaskResult {
 }
 
 function failure(rs: RunState, e: unknown): TaskResult {
+  // a second signal closed the connection under the command: the host did not go away, the run did
+  if (rs.cut.aborted && e instanceof ConnectError)
+    return { status: 'failed', actions: [], error: `cut by ${signalName(rs.cut)}: ${redact(e.message)}` };
   if (e instanceof ConnectError) return { status: 'unreachable', actions: [], error: redact(e.message) };
   if (e instanceof InputError) rs.inputFailure = true;
   else if (!(e instanceof RunPlaybookError)) rs.internalFailure = true;

@@ -1,13 +1,17 @@
-/** Runs `fn` over `items` with at most `limit` running at once; results keep the order of `items`. */
+/**
+ * Runs `fn` over `items` with at most `limit` running at once; results keep the order of `items`. Once `stop`
+ * is aborted no further item starts (those in flight finish), and the items never started have no result.
+ */
 export async function pool<T, R>(
   items: readonly T[],
   limit: number,
   fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
+  stop?: AbortSignal,
+): Promise<(R | undefined)[]> {
+  const out: (R | undefined)[] = new Array(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !stop?.aborted) {
       const i = next++;
       out[i] = await fn(items[i] as T);
     }

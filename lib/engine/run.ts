@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { createConnections } from '../connection/index.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, signalExitCode } from '../errors.js';
 import { HostMemory } from '../facts/facts.js';
 import { hostVars, type Inventory, loadInventory, selectHosts } from '../inventory/index.js';
 import type { EventSink } from '../model/events.js';
@@ -8,13 +8,14 @@ import { emptyStats, type HostStats } from '../model/results.js';
 import { renderString } from '../model/template.js';
 import { loadPlaybook, type Play } from '../playbook/index.js';
 import { registry } from '../tasks/registry.js';
+import { never, type RunSignals, signalName, whenAborted } from './interrupt.js';
 import { runPlay } from './play.js';
 import { preflight } from './preflight.js';
 import type { RunState } from './state.js';
 import { markSecretVars } from './vars.js';
 
-/** Options of {@link runPlaybook}; the CLI flags map onto these one to one. */
-export interface RunOptions {
+/** Options of {@link runPlaybook}; the CLI flags map onto these one to one, the CLI's signals onto `stop`/`cut`. */
+export interface RunOptions extends RunSignals {
   /** inventory sources (`-i`, repeatable): files, directories or `h1,h2,` lists */
   inventory: string[];
   /** `--limit` host pattern */
@@ -61,6 +62,7 @@ export async function prepareRun(file: string, opts: RunOptions) {
 }
 
 function exitCodeOf(rs: RunState): number {
+  if (rs.stop.aborted) return signalExitCode(signalName(rs.stop));
   if (rs.internalFailure) return ExitCode.internal;
   if (rs.inputFailure) return ExitCode.invalidInput;
   if (rs.failed.size > 0) return ExitCode.taskFailed;
@@ -83,6 +85,15 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
     return v;
   };
   const emit: EventSink = opts.onEvent ?? (() => {});
+  const stop = opts.stop ?? never;
+  const cut = opts.cut ?? never;
+  const untilStop = whenAborted(stop, () => {
+    const sig = signalName(stop);
+    emit({
+      type: 'warning',
+      message: `${sig}: stopping; no new task starts, tasks in flight finish (${sig} again cuts them)`,
+    });
+  });
   const involved = [...new Set(hostsOf.flat())];
   const memories = new Map([...inventory.hosts.keys()].map((h) => [h, new HostMemory()]));
   const rsBase = {
@@ -107,6 +118,8 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
     unreachable: new Set(),
     inputFailure: false,
     internalFailure: false,
+    stop,
+    cut,
   };
   preflight(draft, plays, hostsOf);
   emit({ type: 'playbookStart', file, check: draft.check });
@@ -116,11 +129,28 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
     { verbose: (host, display) => emit({ type: 'command', host, display }) },
   );
   const rs: RunState = { ...draft, conn: (h) => conns.get(h) };
+  const untilCut = whenAborted(cut, () => {
+    emit({
+      type: 'warning',
+      message: `${signalName(cut)} again: closing every connection; commands in flight are cut`,
+    });
+    void conns.closeAll();
+  });
   try {
-    for (const [i, play] of plays.entries()) await runPlay(rs, play, hostsOf[i] ?? []);
+    for (const [i, play] of plays.entries()) {
+      if (stop.aborted) break;
+      await runPlay(rs, play, hostsOf[i] ?? []);
+    }
   } finally {
+    untilStop();
+    untilCut();
     await conns.closeAll();
   }
+  if (stop.aborted)
+    emit({
+      type: 'warning',
+      message: `interrupted by ${signalName(stop)}: the run ended early; run the playbook again to finish`,
+    });
   const stats: Record<string, HostStats> = Object.fromEntries(
     involved.map((h) => [h, rs.stats.get(h) ?? emptyStats()]),
   );

@@ -27,6 +27,10 @@ export interface RunState {
   /** set when a failure came from invalid input found at run time (exit 3) or from a bug (exit 1) */
   inputFailure: boolean;
   internalFailure: boolean;
+  /** aborted by a signal: no new task, loop item or action starts (see {@link RunSignals}) */
+  stop: AbortSignal;
+  /** aborted by a second signal: connections were closed under the commands in flight */
+  cut: AbortSignal;
 }
 
 /** Counts a result in the PLAY RECAP the way Ansible does (changed also counts as ok). */

@@ -153,6 +153,8 @@ function copyAction(
     stdin,
     user: t.osUser,
     prediction,
+    // a copy takes as long as the data needs: bounded by a day rather than the engine's 1 h for commands
+    timeoutSec: 24 * 3600,
   });
 }
 

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runProcess } from '../../lib/connection/process.js';
 
@@ -21,4 +23,65 @@ export function runCli(
     cwd: opts.cwd ?? root,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
   });
+}
+
+/** A CLI run in progress: its pid (the leader of its own process group), output so far, and its end. */
+export interface LiveCli {
+  pid: number;
+  /** stdout and stderr so far */
+  output(): string;
+  /** resolves once the output matches (rejects when the CLI ends first) */
+  waitFor(re: RegExp): Promise<void>;
+  done: Promise<CliRun>;
+}
+
+/**
+ * Starts the CLI from source in its own process group, so a spec can signal the process alone or the whole
+ * group, as a terminal's Ctrl-C does.
+ */
+export function startCli(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): LiveCli {
+  const tsx = pathToFileURL(`${root}/node_modules/tsx/dist/loader.mjs`).href;
+  const child = spawn(process.execPath, ['--import', tsx, `${root}/lib/cli.ts`, ...args], {
+    cwd: opts.cwd ?? root,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stdout = '';
+  let stderr = '';
+  let ended = false;
+  const waiters: { re: RegExp; resolve: () => void; reject: (e: Error) => void }[] = [];
+  const check = () => {
+    for (const w of [...waiters])
+      if (w.re.test(stdout + stderr)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+  };
+  child.stdout.on('data', (b: Buffer) => {
+    stdout += b.toString('utf8');
+    check();
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b.toString('utf8');
+    check();
+  });
+  const done = new Promise<CliRun>((resolve) =>
+    child.on('close', (code, signal) => {
+      ended = true;
+      for (const w of waiters.splice(0)) w.reject(new Error(`CLI ended before ${w.re}:\n${stdout}${stderr}`));
+      resolve({ code: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0), stdout, stderr });
+    }),
+  );
+  return {
+    pid: child.pid as number,
+    output: () => stdout + stderr,
+    waitFor: (re) =>
+      new Promise<void>((resolve, reject) => {
+        if (re.test(stdout + stderr)) resolve();
+        else if (ended) reject(new Error(`CLI ended before ${re}:\n${stdout}${stderr}`));
+        else waiters.push({ re, resolve, reject });
+      }),
+    done,
+  };
 }

@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import type { SshdHandle } from '../../lib/sandbox/sshd.js';
+import { eventually } from './sandbox.js';
+
+/** The run's private directories (`rpb-*`: ssh config and master sockets) left in a temp dir. */
+export function rpbDirs(tmp: string): string[] {
+  return existsSync(tmp) ? readdirSync(tmp).filter((f) => f.startsWith('rpb-')) : [];
+}
+
+/** ssh processes (masters above all) whose command line names a path under `tmp` (their ControlPath). */
+export function sshProcessesUnder(tmp: string): { pid: number; args: string }[] {
+  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.split('\n').flatMap((l) => {
+    const m = /^\s*(\d+) (ssh\b.*)$/.exec(l);
+    return m?.[1] && m[2]?.includes(tmp) ? [{ pid: Number(m[1]), args: m[2] }] : [];
+  });
+}
+
+/** SIGKILLs processes found by {@link sshProcessesUnder}; one that ended meanwhile is fine. */
+export function killAll(procs: readonly { pid: number }[]): void {
+  for (const p of procs) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+}
+
+/** Waits until no ssh process of a run that used `tmp` is left; returns those still there after the wait. */
+export async function sshLeftAfterRun(tmp: string): Promise<string[]> {
+  await eventually(async () => sshProcessesUnder(tmp).length === 0);
+  return sshProcessesUnder(tmp).map((p) => p.args);
+}
+
+/** Temp files of the atomic writer (`.run-playbook.*`) left in a directory. */
+export function writerTempFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => f.startsWith('.run-playbook.'));
+}
+
+/** An INI host line reaching the spec's sshd, as root. */
+export function sshHostLine(name: string, sshd: SshdHandle): string {
+  const vars = Object.entries(sshd.hostVars())
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
+  return `${name} ${vars}`;
+}
