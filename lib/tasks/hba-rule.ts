@@ -1,7 +1,6 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError, InputError } from '../errors.js';
 import { pgFacts } from '../facts/pg.js';
-import { sqlProbe } from '../facts/probes.js';
 import { type Action, exec, writeFile } from '../model/actions.js';
 import { HBA_CONN_TYPES, validateRule } from '../pg/hba.js';
 import { ensureRule, type HbaChange, type HbaRuleSpec, specToRule } from '../pg/hba-edit.js';

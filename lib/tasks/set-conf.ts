@@ -9,7 +9,6 @@ import type { ConfValue } from '../pg/conf-edit.js';
 import { TABLE_VERSIONS } from '../pg/guc-table.js';
 import { type PgTarget, parseRows, pgTarget, sqlLiteral } from '../pg/target.js';
 import { LINE_PATTERNS } from '../playbook/schema.js';
-import { Payload } from '../secret.js';
 import { defineTask, type Plan, type PlanContext } from './define.js';
 import { type ConfReader, findOverrides } from './pg-conf-sources.js';
 import { putBack, verifyConf } from './pg-conf-verify.js';
