@@ -2,6 +2,7 @@ import type { Document, Node, Pair, ScalarTag } from 'yaml';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { Position } from '../errors.js';
 import { InputError } from '../errors.js';
+import { flattenMergeKeys } from '../yaml/merge.js';
 import { expandHostPattern } from './ranges.js';
 import type { Inventory } from './types.js';
 import { addChild, addGroup, addHost, setGroupVar } from './types.js';
@@ -36,6 +37,7 @@ export function readYaml(
   const lc = new LineCounter();
   const doc = parseDocument(text, {
     version: '1.1',
+    merge: false,
     lineCounter: lc,
     uniqueKeys: false,
     customTags: (tags) => [...PY_BOOLS, ...tags.filter((t) => typeof t === 'string' || t.tag !== BOOL_TAG)],
@@ -45,6 +47,7 @@ export function readYaml(
     const p = err.linePos?.[0];
     throw new InputError(`invalid YAML: ${err.message.split('\n')[0]}`, { file, line: p?.line, col: p?.col });
   }
+  flattenMergeKeys(doc, (n) => ({ file, ...lc.linePos((n as Node | null)?.range?.[0] ?? 0) }));
   return { data: doc.toJS({ maxAliasCount: -1 }), root: doc.contents as Node | null, lc, doc };
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isCollection, isMap, isScalar, LineCounter, type Node, parseDocument, Scalar, visit } from 'yaml';
 import { InputError, type Position } from '../errors.js';
+import { flattenMergeKeys } from '../yaml/merge.js';
 
 /** A parsed YAML file that can locate any of its nodes. */
 export interface YamlFile {
@@ -24,6 +25,7 @@ export function parseYaml(file: string, text: string): YamlFile {
     throw new InputError(`invalid YAML: ${err.message.split('\n')[0]}`, { file, line: p.line, col: p.col });
   }
   const pos = (offset: number): Position => ({ file, ...lc.linePos(offset) });
+  flattenMergeKeys(doc, (n) => pos((n as Node | null)?.range?.[0] ?? 0));
   visit(doc, {
     Pair(_k, pair) {
       if (isCollection(pair.key)) {
