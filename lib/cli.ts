@@ -4,7 +4,7 @@ import { type CliArgs, parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { listHosts, listTasks } from './cli/list.js';
 import { formatStatus, replicationStatus } from './cli/status.js';
-import { prepareRun, runPlaybook } from './engine/run.js';
+import { detailedExitCode, prepareRun, runPlaybook } from './engine/run.js';
 import { ExitCode, RunPlaybookError, UsageError } from './errors.js';
 import { loadInventory, toAnsibleList } from './inventory/index.js';
 import { loadPlaybook } from './playbook/index.js';
@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
     : consoleReporter({ out: process.stdout, color, verbosity: a.verbosity, diff: a.diff, check: a.check });
   const summary = await runPlaybook(file, { ...opts, onEvent: (e) => (json ?? con)?.onEvent(e) });
   if (json) process.stdout.write(`${JSON.stringify(json.result(), null, 2)}\n`);
-  return summary.exitCode;
+  return a.detailedExitcode ? detailedExitCode(summary) : summary.exitCode;
 }
 
 main(process.argv.slice(2)).then(

@@ -24,6 +24,8 @@ export interface CliArgs {
   listTasks: boolean;
   syntaxCheck: boolean;
   list: boolean;
+  /** exit 6 instead of 0 when something changed (or would change, with --check) */
+  detailedExitcode: boolean;
 }
 
 const options = {
@@ -42,6 +44,7 @@ const options = {
   'list-tasks': { type: 'boolean' },
   'syntax-check': { type: 'boolean' },
   list: { type: 'boolean' },
+  'detailed-exitcode': { type: 'boolean' },
   ssh: { type: 'boolean' },
   layout: { type: 'string' },
   standbys: { type: 'string' },
@@ -144,5 +147,6 @@ export function parseCli(argv: string[]): CliArgs {
     listTasks: !!v['list-tasks'],
     syntaxCheck: !!v['syntax-check'],
     list: !!v.list,
+    detailedExitcode: !!v['detailed-exitcode'],
   };
 }

@@ -29,6 +29,7 @@ Options:
       --list-hosts        list the hosts each play would run on, and stop
       --list-tasks        list the tasks each play would run, and stop
       --syntax-check      check the playbook, and stop
+      --detailed-exitcode exit 6 when something changed (with --check: would change)
   -h, --help              this text
       --version           the version
 
@@ -42,5 +43,6 @@ Exit codes:
   3  invalid playbook, inventory or variables (no host was contacted)
   4  a host was unreachable
   5  bad command-line usage
+  6  something changed, or would with --check (only with --detailed-exitcode)
 `;
 }

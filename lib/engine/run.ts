@@ -68,6 +68,12 @@ function exitCodeOf(rs: RunState): number {
   return ExitCode.ok;
 }
 
+/** `--detailed-exitcode`: a failure keeps its code; success is 6 when any host changed (or would, in check mode). */
+export function detailedExitCode(summary: RunSummary): number {
+  if (summary.exitCode !== ExitCode.ok) return summary.exitCode;
+  return Object.values(summary.stats).some((s) => s.changed > 0) ? ExitCode.changed : ExitCode.ok;
+}
+
 /** Runs a playbook against an inventory: plays in order, each task on its hosts in parallel. */
 export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSummary> {
   const { plays, inventory, hostsOf } = await prepareRun(file, opts);
