@@ -44,7 +44,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (a.command === 'inventory') {
     const inv = await loadInventory(a.inventory);
-    process.stdout.write(`${JSON.stringify(toAnsibleList(inv), null, 4)}\n`);
+    // values of vault-encrypted files are secrets here too
+    process.stdout.write(redact(`${JSON.stringify(toAnsibleList(inv), null, 4)}\n`));
     return ExitCode.ok;
   }
   if (a.command === 'sandbox') return sandbox(a);

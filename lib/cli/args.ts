@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { InputError, UsageError } from '../errors.js';
+import { readYaml } from '../inventory/index.js';
+import { loadVaultKeys, setVaultKeys } from '../vault/keys.js';
+import { fileText, markSecretLeaves } from '../vault/text.js';
 
 /** The parsed command line of `run-playbook PLAYBOOK …`. */
 export interface CliArgs {
@@ -45,6 +47,9 @@ const options = {
   'syntax-check': { type: 'boolean' },
   list: { type: 'boolean' },
   'detailed-exitcode': { type: 'boolean' },
+  'vault-password-file': { type: 'string', multiple: true },
+  'vault-id': { type: 'string', multiple: true },
+  'ask-vault-pass': { type: 'boolean', short: 'J' },
   ssh: { type: 'boolean' },
   layout: { type: 'string' },
   standbys: { type: 'string' },
@@ -58,7 +63,7 @@ function connectionKind(c: string): string {
   return c;
 }
 
-/** `-e` accepts `k=v k2=v2`, a JSON/YAML mapping, or `@file`, as Ansible does. */
+/** `-e` accepts `k=v k2=v2`, a JSON/YAML mapping, or `@file` (YAML as Ansible reads it, vault-encrypted or not). */
 export function parseExtraVars(spec: string): Record<string, unknown> {
   if (spec.startsWith('@')) {
     const file = spec.slice(1);
@@ -68,7 +73,9 @@ export function parseExtraVars(spec: string): Record<string, unknown> {
     } catch {
       throw new InputError(`-e ${spec}: cannot read file '${file}'`);
     }
-    const v = parseYaml(text) as unknown;
+    const plain = fileText(text, file);
+    const v = readYaml(plain.text, file).data;
+    if (plain.encrypted) markSecretLeaves(v);
     if (v === null || typeof v !== 'object' || Array.isArray(v))
       throw new InputError(`${file}: expected a mapping of variables`, { file });
     return v as Record<string, unknown>;
@@ -97,7 +104,10 @@ const split = (xs: string[] | undefined): string[] =>
     .map((x) => x.trim())
     .filter(Boolean);
 
-/** Parses argv (without node and the script); throws UsageError on bad usage. */
+/**
+ * Parses argv (without node and the script); throws UsageError on bad usage. Reads the vault passwords the
+ * flags name (asking on the terminal for `--ask-vault-pass`) and sets them for the run, before `-e @file`.
+ */
 export function parseCli(argv: string[]): CliArgs {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
   try {
@@ -125,6 +135,15 @@ export function parseCli(argv: string[]): CliArgs {
   if (command === 'inventory' && !v.list) throw new UsageError('inventory: expected --list');
   if ((command === 'inventory' || command === 'status') && !(v.inventory ?? []).length)
     throw new UsageError(`${command}: expected -i INVENTORY`);
+  // before -e @file is read: it may be encrypted
+  if (command !== 'help' && command !== 'version' && command !== 'sandbox')
+    setVaultKeys(
+      loadVaultKeys({
+        ids: v['vault-id'] ?? [],
+        passwordFiles: v['vault-password-file'] ?? [],
+        ask: !!v['ask-vault-pass'],
+      }),
+    );
   return {
     command,
     action: command === 'sandbox' ? pos[1] : undefined,
