@@ -4,6 +4,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { parseIni } from './ini.js';
 import { splitPort } from './ranges.js';
+import { isInventoryScript, parseInventoryScript } from './script.js';
 import type { Inventory } from './types.js';
 import { addChild, addHost, ancestorsOf, emptyInventory, parentsMap } from './types.js';
 import { attachVarsFiles } from './vars-files.js';
@@ -49,6 +50,7 @@ async function parseSource(path: string, inv: Inventory): Promise<void> {
     }
     return;
   }
+  if (isInventoryScript(path)) return parseInventoryScript(path, inv);
   parseInventoryText(await readFile(path, 'utf8'), path, inv);
 }
 
@@ -81,8 +83,8 @@ export function reconcile(inv: Inventory): void {
 }
 
 /**
- * Loads and merges inventory sources in order, as `ansible -i A -i B` does: INI or YAML files, directories
- * (every file in them), or inline host lists (`h1,h2,`). Then reads `group_vars/` and `host_vars/` beside each
+ * Loads and merges inventory sources in order, as `ansible -i A -i B` does: INI or YAML files, executable
+ * scripts (`--list`), directories (every file in them), or inline host lists (`h1,h2,`). Then reads `group_vars/` and `host_vars/` beside each
  * source and beside the playbook. A missing source or a parse error is an InputError.
  */
 export async function loadInventory(sources: string[], opts: LoadOptions = {}): Promise<Inventory> {
