@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { applyRolesPath, describeCfg } from './cli/ansible-cfg.js';
 import { type CliArgs, parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { listHosts, listTasks } from './cli/list.js';
@@ -42,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(a.command === 'help' ? helpText(version) : `run-playbook ${version}\n`);
     return ExitCode.ok;
   }
+  if (a.verbosity > 0) (a.json ? process.stderr : process.stdout).write(describeCfg(a.config));
+  applyRolesPath(a.config);
   if (a.command === 'inventory') {
     const inv = await loadInventory(a.inventory);
     // values of vault-encrypted files are secrets here too
@@ -69,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
     extraVars: a.extraVars,
     check: a.check,
     forks: a.forks,
+    hostDefaults: a.config.hostDefaults,
   };
   if (a.listHosts || a.listTasks) {
     const { plays, hostsOf } = await prepareRun(file, opts);

@@ -4,6 +4,7 @@ import { InputError, UsageError } from '../errors.js';
 import { readYaml } from '../inventory/index.js';
 import { loadVaultKeys, setVaultKeys } from '../vault/keys.js';
 import { fileText, markSecretLeaves } from '../vault/text.js';
+import { type AnsibleCfg, loadAnsibleCfg } from './ansible-cfg.js';
 
 /** The parsed command line of `run-playbook PLAYBOOK …`. */
 export interface CliArgs {
@@ -28,6 +29,8 @@ export interface CliArgs {
   list: boolean;
   /** exit 6 instead of 0 when something changed (or would change, with --check) */
   detailedExitcode: boolean;
+  /** the ansible.cfg read (if any) and what it sets; the flags above already include its defaults */
+  config: AnsibleCfg;
 }
 
 const options = {
@@ -108,7 +111,7 @@ const split = (xs: string[] | undefined): string[] =>
  * Parses argv (without node and the script); throws UsageError on bad usage. Reads the vault passwords the
  * flags name (asking on the terminal for `--ask-vault-pass`) and sets them for the run, before `-e @file`.
  */
-export function parseCli(argv: string[]): CliArgs {
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CliArgs {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
@@ -117,11 +120,14 @@ export function parseCli(argv: string[]): CliArgs {
   }
   const v = parsed.values;
   const pos = parsed.positionals;
-  const forks = Number(v.forks ?? 10);
-  if (!Number.isInteger(forks) || forks < 1)
-    throw new UsageError(`--forks: expected a positive integer, got '${v.forks}'`);
   const sub = pos[0] === 'inventory' || pos[0] === 'sandbox' || pos[0] === 'status' ? pos[0] : 'run';
   const command = v.help ? 'help' : v.version ? 'version' : sub;
+  const usesCfg = command === 'run' || command === 'inventory' || command === 'status';
+  const config: AnsibleCfg = usesCfg ? loadAnsibleCfg(env, cwd) : { hostDefaults: {}, ignored: [] };
+  const forks = v.forks === undefined ? (config.forks ?? 10) : Number(v.forks);
+  if (!Number.isInteger(forks) || forks < 1)
+    throw new UsageError(`--forks: expected a positive integer, got '${v.forks}'`);
+  const inventory = v.inventory ?? config.inventory ?? [];
   if (command === 'sandbox' && pos[1] !== 'up' && pos[1] !== 'down')
     throw new UsageError('sandbox: expected up or down');
   const layout = v.layout ?? 'initdb';
@@ -133,14 +139,17 @@ export function parseCli(argv: string[]): CliArgs {
   if (command === 'run' && pos.length !== 1)
     throw new UsageError(pos.length ? `expected one playbook, got ${pos.join(' ')}` : 'missing PLAYBOOK');
   if (command === 'inventory' && !v.list) throw new UsageError('inventory: expected --list');
-  if ((command === 'inventory' || command === 'status') && !(v.inventory ?? []).length)
+  if ((command === 'inventory' || command === 'status') && !inventory.length)
     throw new UsageError(`${command}: expected -i INVENTORY`);
   // before -e @file is read: it may be encrypted
   if (command !== 'help' && command !== 'version' && command !== 'sandbox')
     setVaultKeys(
       loadVaultKeys({
         ids: v['vault-id'] ?? [],
-        passwordFiles: v['vault-password-file'] ?? [],
+        passwordFiles: [
+          ...(v['vault-password-file'] ?? []),
+          ...(config.vaultPasswordFile ? [config.vaultPasswordFile] : []),
+        ],
         ask: !!v['ask-vault-pass'],
       }),
     );
@@ -149,7 +158,7 @@ export function parseCli(argv: string[]): CliArgs {
     action: command === 'sandbox' ? pos[1] : undefined,
     sandbox: { ssh: !!v.ssh, layout, standbys, dir: v.dir },
     playbook: command === 'run' ? pos[0] : undefined,
-    inventory: v.inventory ?? [],
+    inventory,
     limit: v.limit,
     tags: split(v.tags),
     skipTags: split(v['skip-tags']),
@@ -167,5 +176,6 @@ export function parseCli(argv: string[]): CliArgs {
     syntaxCheck: !!v['syntax-check'],
     list: !!v.list,
     detailedExitcode: !!v['detailed-exitcode'],
+    config,
   };
 }

@@ -108,3 +108,19 @@ export function withVars(
     Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
   return out;
 }
+
+/**
+ * A host's connection variables over the ansible.cfg defaults (remote_user, private_key_file, ssh args): the
+ * host's own win, and ssh arguments from both are kept, the host's first (ssh takes the first value it reads).
+ */
+export function withHostDefaults(
+  defaults: Record<string, unknown>,
+  vars: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...defaults, ...vars };
+  const args = [vars.ansible_ssh_common_args, defaults.ansible_ssh_common_args].filter(
+    (a) => typeof a === 'string' && a.trim() !== '',
+  );
+  if (args.length) out.ansible_ssh_common_args = args.join(' ');
+  return out;
+}
