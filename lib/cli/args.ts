@@ -51,8 +51,10 @@ const options = {
   list: { type: 'boolean' },
   'detailed-exitcode': { type: 'boolean' },
   'vault-password-file': { type: 'string', multiple: true },
+  'vault-pass-file': { type: 'string', multiple: true },
   'vault-id': { type: 'string', multiple: true },
   'ask-vault-pass': { type: 'boolean', short: 'J' },
+  'ask-vault-password': { type: 'boolean' },
   ssh: { type: 'boolean' },
   layout: { type: 'string' },
   standbys: { type: 'string' },
@@ -107,9 +109,35 @@ const split = (xs: string[] | undefined): string[] =>
     .map((x) => x.trim())
     .filter(Boolean);
 
+type Values = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>['values'];
+
+/** Reads the vault passwords the flags and ansible.cfg name (asking on the terminal for --ask-vault-pass). */
+function setupVault(v: Values, config: AnsibleCfg): void {
+  const files = [...(v['vault-password-file'] ?? []), ...(v['vault-pass-file'] ?? [])];
+  const ask = !!(v['ask-vault-pass'] || v['ask-vault-password']);
+  // as in Ansible, where argparse keeps these two apart
+  if (ask && files.length)
+    throw new UsageError('--ask-vault-pass and --vault-password-file exclude each other');
+  const passwordFiles = [...files, ...(config.vaultPasswordFile ? [config.vaultPasswordFile] : [])];
+  setVaultKeys(loadVaultKeys({ ids: v['vault-id'] ?? [], passwordFiles, ask }));
+}
+
+function sandboxArgs(v: Values, pos: string[], command: string): CliArgs['sandbox'] {
+  if (command === 'sandbox' && pos[1] !== 'up' && pos[1] !== 'down')
+    throw new UsageError('sandbox: expected up or down');
+  const layout = v.layout ?? 'initdb';
+  if (layout !== 'initdb' && layout !== 'debian')
+    throw new UsageError(`--layout: expected initdb or debian, got '${layout}'`);
+  const standbys = Number(v.standbys ?? 1);
+  if (!Number.isInteger(standbys) || standbys < 1)
+    throw new UsageError(`--standbys: expected a positive integer, got '${v.standbys}'`);
+  return { ssh: !!v.ssh, layout, standbys, dir: v.dir };
+}
+
 /**
- * Parses argv (without node and the script); throws UsageError on bad usage. Reads the vault passwords the
- * flags name (asking on the terminal for `--ask-vault-pass`) and sets them for the run, before `-e @file`.
+ * Parses argv (without node and the script); throws UsageError on bad usage. ansible.cfg (found as Ansible
+ * finds it, in `cwd` with `env`) gives defaults that flags beat. Reads the vault passwords the flags name and
+ * sets them for the run before `-e @file` is read.
  */
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CliArgs {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
@@ -128,35 +156,18 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env, c
   if (!Number.isInteger(forks) || forks < 1)
     throw new UsageError(`--forks: expected a positive integer, got '${v.forks}'`);
   const inventory = v.inventory ?? config.inventory ?? [];
-  if (command === 'sandbox' && pos[1] !== 'up' && pos[1] !== 'down')
-    throw new UsageError('sandbox: expected up or down');
-  const layout = v.layout ?? 'initdb';
-  if (layout !== 'initdb' && layout !== 'debian')
-    throw new UsageError(`--layout: expected initdb or debian, got '${layout}'`);
-  const standbys = Number(v.standbys ?? 1);
-  if (!Number.isInteger(standbys) || standbys < 1)
-    throw new UsageError(`--standbys: expected a positive integer, got '${v.standbys}'`);
+  const sandbox = sandboxArgs(v, pos, command);
   if (command === 'run' && pos.length !== 1)
     throw new UsageError(pos.length ? `expected one playbook, got ${pos.join(' ')}` : 'missing PLAYBOOK');
   if (command === 'inventory' && !v.list) throw new UsageError('inventory: expected --list');
   if ((command === 'inventory' || command === 'status') && !inventory.length)
     throw new UsageError(`${command}: expected -i INVENTORY`);
   // before -e @file is read: it may be encrypted
-  if (command !== 'help' && command !== 'version' && command !== 'sandbox')
-    setVaultKeys(
-      loadVaultKeys({
-        ids: v['vault-id'] ?? [],
-        passwordFiles: [
-          ...(v['vault-password-file'] ?? []),
-          ...(config.vaultPasswordFile ? [config.vaultPasswordFile] : []),
-        ],
-        ask: !!v['ask-vault-pass'],
-      }),
-    );
+  if (usesCfg) setupVault(v, config);
   return {
     command,
     action: command === 'sandbox' ? pos[1] : undefined,
-    sandbox: { ssh: !!v.ssh, layout, standbys, dir: v.dir },
+    sandbox,
     playbook: command === 'run' ? pos[0] : undefined,
     inventory,
     limit: v.limit,

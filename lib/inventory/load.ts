@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
+import { fileText, markSecretLeaves } from '../vault/text.js';
 import { parseIni } from './ini.js';
 import { splitPort } from './ranges.js';
 import { isInventoryScript, parseInventoryScript } from './script.js';
@@ -51,7 +52,14 @@ async function parseSource(path: string, inv: Inventory): Promise<void> {
     return;
   }
   if (isInventoryScript(path)) return parseInventoryScript(path, inv);
-  parseInventoryText(await readFile(path, 'utf8'), path, inv);
+  const plain = fileText(await readFile(path, 'utf8'), path);
+  if (plain.encrypted) {
+    // every value of an encrypted inventory is a secret: read it alone once to learn them
+    const alone = emptyInventory();
+    parseInventoryText(plain.text, path, alone);
+    markSecretLeaves([...alone.hosts.values(), ...alone.groups.values()].map((x) => x.vars));
+  }
+  parseInventoryText(plain.text, path, inv);
 }
 
 /**

@@ -33,6 +33,14 @@ describe('vault: encrypted variables in inventories and playbooks', () => {
     expect(inv.hosts.get('db1')?.fileVars?.inventory).to.include({ host_secret: 'h0st-Inline-secret' });
   });
 
+  it('reads a whole encrypted inventory file as ansible-inventory does; its values are secrets', async () => {
+    setVaultKeys([key('default', 'default.pass')]);
+    const inv = await loadInventory([join(dir, 'encrypted-inventory.yml')]);
+    const expected = JSON.parse(readFileSync(join(dir, 'encrypted-inventory.json'), 'utf8'));
+    expect(toAnsibleList(inv)).to.deep.equal(expected);
+    expect(redact('inv3ntory-Secret')).to.equal('***');
+  });
+
   it('makes every decrypted value a secret that outputs mask', async () => {
     setVaultKeys([key('default', 'default.pass'), key('prod', 'prod.pass')]);
     await loadInventory([join(dir, 'inventory/hosts')]);
