@@ -15,12 +15,17 @@ Usage:
   run-playbook sandbox down [--dir DIR]
 
 Options:
-  -i, --inventory SRC     inventory file, directory or 'h1,h2,' list (repeatable)
+  -i, --inventory SRC     inventory file, directory, executable script or 'h1,h2,' list (repeatable)
   -l, --limit PATTERN     further limit the hosts (a:b, a:&b, a:!b, globs)
   -c, --connection KIND   ssh (default) or local, for every host
   -t, --tags TAGS         run only tasks with these tags (comma list)
       --skip-tags TAGS    skip tasks with these tags
   -e, --extra-vars VARS   k=v, JSON, or @file (highest precedence; repeatable)
+      --vault-password-file FILE
+                          vault password in FILE, or printed by it when executable (repeatable)
+      --vault-id [LABEL@]FILE|prompt
+                          a vault password for a vault id (repeatable)
+  -J, --ask-vault-pass    ask for the vault password on the terminal (no echo)
   -C, --check             plan only: change nothing, report what would change
   -D, --diff              show the changes (unified diffs, labelled predictions)
   -f, --forks N           hosts in parallel per task (default 10)
@@ -35,6 +40,10 @@ Options:
 
 Tasks:
 ${tasks}
+
+ansible.cfg (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg; first found) gives
+defaults for -i, -f, the vault password file, roles path, remote user, key file and ssh args; flags beat it;
+-v names the file read and the settings it ignores.
 
 Exit codes:
   0  ok
