@@ -53,7 +53,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (a.command === 'sandbox') return sandbox(a);
   if (a.command === 'status') {
-    const nodes = await replicationStatus(await loadInventory(a.inventory), a.limit ?? 'all', a.extraVars);
+    const inv = await loadInventory(a.inventory);
+    const nodes = await replicationStatus(inv, a.limit ?? 'all', a.extraVars, a.config.hostDefaults);
     process.stdout.write(a.json ? `${JSON.stringify(nodes, null, 2)}\n` : formatStatus(nodes));
     return nodes.some((n) => n.error) ? ExitCode.unreachable : ExitCode.ok;
   }
