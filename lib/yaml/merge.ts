@@ -31,6 +31,15 @@ function mergeSource(doc: Document, node: unknown, where: (n: unknown) => Positi
  * points to where the value is written (the anchor's definition).
  */
 export function flattenMergeKeys(doc: Document, where: (n: unknown) => Position): void {
+  // Aliases are resolved first: flattening removes merge pairs, and with them anchors an alias later refers to.
+  visit(doc, {
+    Pair(_key, pair) {
+      if (!isMergeKey(pair)) return;
+      const v = pair.value;
+      if (isAlias(v)) pair.value = mergeSource(doc, v, where);
+      else if (isSeq(v)) v.items = v.items.map((n) => mergeSource(doc, n, where));
+    },
+  });
   const done = new Set<YAMLMap>();
   const flatten = (map: YAMLMap): void => {
     if (done.has(map)) return;
