@@ -43,7 +43,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(a.command === 'help' ? helpText(version) : `run-playbook ${version}\n`);
     return ExitCode.ok;
   }
-  if (a.verbosity > 0) (a.json ? process.stderr : process.stdout).write(describeCfg(a.config));
+  // machine-readable output (--json, inventory --list) keeps stdout to itself
+  if (a.verbosity > 0)
+    (a.json || a.command === 'inventory' ? process.stderr : process.stdout).write(describeCfg(a.config));
   applyRolesPath(a.config);
   if (a.command === 'inventory') {
     const inv = await loadInventory(a.inventory);
