@@ -39,23 +39,20 @@ function checked(password: Buffer, source: string): Buffer {
 export function readPasswordFile(path: string, label: string): Buffer {
   if (!existsSync(path)) throw new InputError(`vault password file not found: ${path}`, { file: path });
   if (!executable(path)) {
-    const text = readFileSync(path, 'utf8')
-      .trim()
-      .replace(/^[\r\n]+|[\r\n]+$/g, '');
-    return checked(Buffer.from(text, 'utf8'), path);
+    return checked(Buffer.from(readFileSync(path, 'utf8').trim(), 'utf8'), path);
   }
   const client = basename(path, extname(path)).endsWith('-client');
   try {
+    // a plain script may prompt on stderr, so only a client script's stderr is kept (as Ansible does)
     const out = execFileSync(path, client ? ['--vault-id', label] : [], {
-      stdio: ['inherit', 'pipe', 'pipe'],
+      stdio: ['inherit', 'pipe', client ? 'pipe' : 'inherit'],
     });
     return checked(Buffer.from(out.toString('utf8').replace(/^[\r\n]+|[\r\n]+$/g, ''), 'utf8'), path);
   } catch (e) {
-    const err = e as { status?: number; stderr?: Buffer };
-    throw new InputError(
-      `vault password script failed (exit ${err.status ?? '?'}): ${err.stderr?.toString().trim() ?? ''}`,
-      { file: path },
-    );
+    const err = e as { status?: number; stderr?: Buffer | null };
+    const said = err.stderr?.toString().trim();
+    const why = `vault password script failed (exit ${err.status ?? '?'})${said ? `: ${said}` : ''}`;
+    throw new InputError(why, { file: path });
   }
 }
 
