@@ -66,8 +66,9 @@ export function looksLikeYamlInventory(text: string): boolean {
   try {
     const { root } = readYaml(text, '');
     return isMap(root);
-  } catch {
-    return false;
+  } catch (e) {
+    // YAML all right, with a !vault value that cannot be opened: the real parse reports that
+    return e instanceof InputError && e.detail.startsWith('vault: ');
   }
 }
 

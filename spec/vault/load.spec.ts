@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { InputError } from '../../lib/errors.js';
@@ -53,6 +54,20 @@ describe('vault: encrypted variables in inventories and playbooks', () => {
     const [play] = await loadPlaybook(join(dir, 'site.yml'), registry);
     expect(play?.vars).to.include({ play_secret: 'pl4y-Secret-value', inline_secret: 'inl1ne-Play-secret' });
     expect(redact('pl4y-Secret-value inl1ne-Play-secret')).to.equal('*** ***');
+  });
+
+  it('an extension-less YAML inventory with an inline value it cannot open says so, not an INI error', async () => {
+    const inv = join(dir, 'inventory/host_vars/db1.yml');
+    const text = readFileSync(inv, 'utf8')
+      .replace(/^plain_var.*\n/, '')
+      .replace(/^host_secret:/m, 'all:\n  vars:\n    host_secret:');
+    const file = join(tmpdir(), `rp-vault-inv-${process.pid}`);
+    writeFileSync(file, text.replace(/^ {10}/gm, '            '));
+    try {
+      expect(await inputError(loadInventory([file]))).to.match(/:3:18: vault: .*no vault password was given/);
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 
   it('a wrong password names the file (and the position of an inline value)', async () => {
