@@ -151,7 +151,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env, c
   const sub = pos[0] === 'inventory' || pos[0] === 'sandbox' || pos[0] === 'status' ? pos[0] : 'run';
   const command = v.help ? 'help' : v.version ? 'version' : sub;
   const usesCfg = command === 'run' || command === 'inventory' || command === 'status';
-  const config: AnsibleCfg = usesCfg ? loadAnsibleCfg(env, cwd) : { hostDefaults: {}, ignored: [] };
+  const config: AnsibleCfg = usesCfg
+    ? loadAnsibleCfg(env, cwd)
+    : { hostDefaults: {}, ignored: [], fromEnv: [] };
   const forks = v.forks === undefined ? (config.forks ?? 10) : Number(v.forks);
   if (!Number.isInteger(forks) || forks < 1)
     throw new UsageError(`--forks: expected a positive integer, got '${v.forks}'`);

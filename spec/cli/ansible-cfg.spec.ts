@@ -81,6 +81,38 @@ describe('ansible.cfg', () => {
         ansible_ssh_common_args: "-C -o 'ProxyCommand=ssh -W %h:%p jump' -o StrictHostKeyChecking=no",
       },
       ignored: ['[defaults] gathering', '[defaults] stdout_callback', '[ssh_connection] pipelining'],
+      fromEnv: [],
+    });
+  });
+
+  it('lets the ANSIBLE_* variables of these settings beat the file, with paths relative to the working directory', () => {
+    cfg(join(cwd, 'ansible.cfg'), '[defaults]\nforks = 3\nremote_user = deploy\ninventory = hosts\n');
+    const env = {
+      HOME: home,
+      ANSIBLE_FORKS: '8',
+      ANSIBLE_INVENTORY: 'prod/hosts',
+      ANSIBLE_SSH_ARGS: '-o ControlPersist=60s -o ServerAliveInterval=9',
+      ANSIBLE_HOST_KEY_CHECKING: 'no',
+    };
+    const c = loadAnsibleCfg(env, cwd);
+    expect(c).to.deep.include({ forks: 8, inventory: [join(cwd, 'prod/hosts')] });
+    expect(c.hostDefaults).to.deep.equal({
+      ansible_user: 'deploy',
+      ansible_ssh_common_args: '-o ServerAliveInterval=9 -o StrictHostKeyChecking=no',
+    });
+    expect(c.fromEnv).to.deep.equal([
+      'ANSIBLE_INVENTORY',
+      'ANSIBLE_FORKS',
+      'ANSIBLE_SSH_ARGS',
+      'ANSIBLE_HOST_KEY_CHECKING',
+    ]);
+    // without any file too
+    rmSync(join(cwd, 'ansible.cfg'));
+    expect(loadAnsibleCfg({ HOME: home, ANSIBLE_REMOTE_USER: 'ops' }, cwd)).to.deep.equal({
+      file: undefined,
+      hostDefaults: { ansible_user: 'ops' },
+      ignored: [],
+      fromEnv: ['ANSIBLE_REMOTE_USER'],
     });
   });
 
