@@ -49,8 +49,9 @@ async function main(argv: string[]): Promise<number> {
   applyRolesPath(a.config);
   if (a.command === 'inventory') {
     const inv = await loadInventory(a.inventory);
-    // values of vault-encrypted files are secrets here too
-    process.stdout.write(redact(`${JSON.stringify(toAnsibleList(inv), null, 4)}\n`));
+    // values of vault-encrypted files are secrets here too (masked before JSON escapes them)
+    const masked = (_k: string, v: unknown) => (typeof v === 'string' ? redact(v) : v);
+    process.stdout.write(`${JSON.stringify(toAnsibleList(inv), masked, 4)}\n`);
     return ExitCode.ok;
   }
   if (a.command === 'sandbox') return sandbox(a);
