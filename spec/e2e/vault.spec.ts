@@ -134,4 +134,22 @@ describe('e2e: ansible-vault', function () {
     }
     expect(JSON.parse(r.stdout)).to.deep.equal(expected);
   });
+
+  it('inventory --list masks values of an encrypted inventory, also those JSON escapes', async () => {
+    const r = await runCli([
+      'inventory',
+      '-i',
+      join(dir, 'encrypted-inventory.yml'),
+      '--list',
+      '--vault-password-file',
+      join(dir, 'default.pass'),
+    ]);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)._meta.hostvars.db5).to.deep.equal({
+      ansible_port: 2205,
+      db_password: '***',
+      quoted: '***',
+    });
+    expect(r.stdout).not.to.match(/te-Secret|inv3ntory/);
+  });
 });
