@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { applyRolesPath, describeCfg } from './cli/ansible-cfg.js';
 import { type CliArgs, parseCli } from './cli/args.js';
 import { helpText } from './cli/help.js';
 import { listHosts, listTasks } from './cli/list.js';
 import { playbookSchema } from './cli/schema.js';
 import { formatStatus, replicationStatus } from './cli/status.js';
 import { taskHelp } from './cli/task-help.js';
-import { prepareRun, runPlaybook } from './engine/run.js';
+import { detailedExitCode, prepareRun, runPlaybook } from './engine/run.js';
 import { ExitCode, RunPlaybookError, signalExitCode, UsageError } from './errors.js';
 import { loadInventory, toAnsibleList } from './inventory/index.js';
 import { loadPlaybook } from './playbook/index.js';
@@ -49,14 +50,21 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${JSON.stringify(playbookSchema(registry), null, 2)}\n`);
     return ExitCode.ok;
   }
+  // machine-readable output (--json, inventory --list) keeps stdout to itself
+  if (a.verbosity > 0)
+    (a.json || a.command === 'inventory' ? process.stderr : process.stdout).write(describeCfg(a.config));
+  applyRolesPath(a.config);
   if (a.command === 'inventory') {
     const inv = await loadInventory(a.inventory);
-    process.stdout.write(`${JSON.stringify(toAnsibleList(inv), null, 4)}\n`);
+    // values of vault-encrypted files are secrets here too (masked before JSON escapes them)
+    const masked = (_k: string, v: unknown) => (typeof v === 'string' ? redact(v) : v);
+    process.stdout.write(`${JSON.stringify(toAnsibleList(inv), masked, 4)}\n`);
     return ExitCode.ok;
   }
   if (a.command === 'sandbox') return sandbox(a);
   if (a.command === 'status') {
-    const nodes = await replicationStatus(await loadInventory(a.inventory), a.limit ?? 'all', a.extraVars);
+    const inv = await loadInventory(a.inventory);
+    const nodes = await replicationStatus(inv, a.limit ?? 'all', a.extraVars, a.config.hostDefaults);
     process.stdout.write(a.json ? `${JSON.stringify(nodes, null, 2)}\n` : formatStatus(nodes));
     return nodes.some((n) => n.error) ? ExitCode.unreachable : ExitCode.ok;
   }
@@ -75,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
     extraVars: a.extraVars,
     check: a.check,
     forks: a.forks,
+    hostDefaults: a.config.hostDefaults,
   };
   if (a.listHosts || a.listTasks) {
     const { plays, hostsOf } = await prepareRun(file, opts);
@@ -97,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
       cut: signals.cut,
     });
     if (json) process.stdout.write(`${JSON.stringify(json.result(), null, 2)}\n`);
-    return summary.exitCode;
+    return a.detailedExitcode ? detailedExitCode(summary) : summary.exitCode;
   } finally {
     signals.release();
   }

@@ -13,6 +13,8 @@ export const ExitCode = {
   invalidInput: 3,
   unreachable: 4,
   usage: 5,
+  /** only with `--detailed-exitcode`: the run succeeded and something changed (or would, with `--check`) */
+  changed: 6,
 } as const;
 
 /** Formats a position as `file:line:col` (parts that are unknown are left out). */

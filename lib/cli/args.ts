@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { InputError, UsageError } from '../errors.js';
-import { parseFlags } from './flags.js';
+import { readYaml } from '../inventory/index.js';
+import { loadVaultKeys, setVaultKeys } from '../vault/keys.js';
+import { fileText, markSecretLeaves } from '../vault/text.js';
+import { type AnsibleCfg, loadAnsibleCfg } from './ansible-cfg.js';
+import { type ParsedFlags, parseFlags } from './flags.js';
 
 /** The parsed command line of `run-playbook PLAYBOOK …`. */
 export interface CliArgs {
@@ -24,6 +27,10 @@ export interface CliArgs {
   listTasks: boolean;
   syntaxCheck: boolean;
   list: boolean;
+  /** exit 6 instead of 0 when something changed (or would change, with --check) */
+  detailedExitcode: boolean;
+  /** the ansible.cfg read (if any) and what it sets; the flags above already include its defaults */
+  config: AnsibleCfg;
 }
 
 function connectionKind(c: string): string {
@@ -31,7 +38,7 @@ function connectionKind(c: string): string {
   return c;
 }
 
-/** `-e` accepts `k=v k2=v2`, a JSON/YAML mapping, or `@file`, as Ansible does. */
+/** `-e` accepts `k=v k2=v2`, a JSON/YAML mapping, or `@file` (YAML as Ansible reads it, vault-encrypted or not). */
 export function parseExtraVars(spec: string): Record<string, unknown> {
   if (spec.startsWith('@')) {
     const file = spec.slice(1);
@@ -41,7 +48,9 @@ export function parseExtraVars(spec: string): Record<string, unknown> {
     } catch {
       throw new InputError(`-e ${spec}: cannot read file '${file}'`);
     }
-    const v = parseYaml(text) as unknown;
+    const plain = fileText(text, file);
+    const v = readYaml(plain.text, file).data;
+    if (plain.encrypted) markSecretLeaves(v);
     if (v === null || typeof v !== 'object' || Array.isArray(v))
       throw new InputError(`${file}: expected a mapping of variables`, { file });
     return v as Record<string, unknown>;
@@ -96,19 +105,41 @@ function checkUsage(command: CliArgs['command'], pos: string[], list: boolean, i
     throw new UsageError(`${command}: expected -i INVENTORY`);
 }
 
-/** Parses argv (without node and the script); throws UsageError on bad usage. */
-export function parseCli(argv: string[]): CliArgs {
+/** Reads the vault passwords the flags and ansible.cfg name (asking on the terminal for --ask-vault-pass). */
+function setupVault(f: ParsedFlags, config: AnsibleCfg): void {
+  const files = [...f.values('vault-password-file'), ...f.values('vault-pass-file')];
+  const ask = f.count('ask-vault-pass') + f.count('ask-vault-password') > 0;
+  // as in Ansible, where argparse keeps these two apart
+  if (ask && files.length)
+    throw new UsageError('--ask-vault-pass and --vault-password-file exclude each other');
+  const passwordFiles = [...files, ...(config.vaultPasswordFile ? [config.vaultPasswordFile] : [])];
+  setVaultKeys(loadVaultKeys({ ids: f.values('vault-id'), passwordFiles, ask }));
+}
+
+/**
+ * Parses argv (without node and the script); throws UsageError on bad usage. ansible.cfg (found as Ansible
+ * finds it, in `cwd` with `env`) gives defaults that flags beat. Reads the vault passwords the flags name and
+ * sets them for the run before `-e @file` is read.
+ */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): CliArgs {
   const f = parseFlags(argv);
   const pos = f.positionals;
-  const forks = positiveInt('forks', f.value('forks'), 10);
   const sub = isSub(pos[0]) ? pos[0] : 'run';
   const command = f.count('help') ? 'help' : f.count('version') ? 'version' : sub;
+  const usesCfg = command === 'run' || command === 'inventory' || command === 'status';
+  const config: AnsibleCfg = usesCfg
+    ? loadAnsibleCfg(env, cwd)
+    : { hostDefaults: {}, ignored: [], fromEnv: [] };
+  const forks = positiveInt('forks', f.value('forks'), config.forks ?? 10);
   const layout = f.value('layout') ?? 'initdb';
   if (layout !== 'initdb' && layout !== 'debian')
     throw new UsageError(`--layout: expected initdb or debian, got '${layout}'`);
   const standbys = positiveInt('standbys', f.value('standbys'), 1);
-  const inventory = f.values('inventory');
+  const flagged = f.values('inventory');
+  const inventory = flagged.length ? flagged : (config.inventory ?? []);
   checkUsage(command, pos, f.count('list') > 0, inventory);
+  // before -e @file is read: it may be encrypted
+  if (usesCfg) setupVault(f, config);
   const connection = f.value('connection');
   return {
     command,
@@ -132,5 +163,7 @@ export function parseCli(argv: string[]): CliArgs {
     listTasks: f.count('list-tasks') > 0,
     syntaxCheck: f.count('syntax-check') > 0,
     list: f.count('list') > 0,
+    detailedExitcode: f.count('detailed-exitcode') > 0,
+    config,
   };
 }

@@ -26,6 +26,10 @@ ${flagHelp('sandbox')}
 Tasks:
 ${tasks}
 
+ansible.cfg (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg; first found) gives
+defaults for -i, -f, the vault password file, roles path, remote user, key file and ssh args; flags beat it;
+-v names the file read and the settings it ignores.
+
 Exit codes:
   0  ok
   1  internal error (a bug in run-playbook)
@@ -33,6 +37,7 @@ Exit codes:
   3  invalid playbook, inventory or variables (no host was contacted)
   4  a host was unreachable
   5  bad command-line usage
+  6  something changed, or would with --check (only with --detailed-exitcode)
   130, 143  stopped by SIGINT or SIGTERM (a second signal cuts the commands in flight)
 `;
 }

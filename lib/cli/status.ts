@@ -1,4 +1,5 @@
 import { becomeFromVars, createConnections } from '../connection/index.js';
+import { withHostDefaults } from '../engine/vars.js';
 import { hostVars, type Inventory, selectHosts } from '../inventory/index.js';
 import { parseRows, pgTarget, psql } from '../pg/target.js';
 import { payload } from '../secret.js';
@@ -46,14 +47,20 @@ export function parseStatus(host: string, out: string): NodeStatus {
   return s;
 }
 
-/** Asks every selected host's PostgreSQL (as its OS user) for its replication state, in parallel. */
+/**
+ * Asks every selected host's PostgreSQL (as its OS user) for its replication state, in parallel;
+ * `hostDefaults` are ansible.cfg's connection defaults.
+ */
 export async function replicationStatus(
   inv: Inventory,
   pattern = 'all',
   extraVars: Record<string, unknown> = {},
+  hostDefaults: Record<string, unknown> = {},
 ): Promise<NodeStatus[]> {
   const hosts = selectHosts(inv, pattern);
-  const vars = new Map(hosts.map((h) => [h, { ...hostVars(inv, h), ...extraVars }]));
+  const vars = new Map(
+    hosts.map((h) => [h, withHostDefaults(hostDefaults, { ...hostVars(inv, h), ...extraVars })]),
+  );
   const conns = await createConnections(hosts.map((name) => ({ name, vars: vars.get(name) ?? {} })));
   try {
     return await Promise.all(

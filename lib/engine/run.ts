@@ -12,7 +12,7 @@ import { never, type RunSignals, signalName, whenAborted } from './interrupt.js'
 import { runPlay } from './play.js';
 import { preflight } from './preflight.js';
 import type { RunState } from './state.js';
-import { markSecretVars } from './vars.js';
+import { markSecretVars, withHostDefaults } from './vars.js';
 
 /** Options of {@link runPlaybook}; the CLI flags map onto these one to one, the CLI's signals onto `stop`/`cut`. */
 export interface RunOptions extends RunSignals {
@@ -30,6 +30,8 @@ export interface RunOptions extends RunSignals {
   forks?: number;
   /** receives every event (reporters) */
   onEvent?: EventSink;
+  /** connection defaults under every host's variables (from ansible.cfg: ansible_user, key file, ssh args) */
+  hostDefaults?: Record<string, unknown>;
 }
 
 /** What a run ends with. */
@@ -68,6 +70,12 @@ function exitCodeOf(rs: RunState): number {
   if (rs.failed.size > 0) return ExitCode.taskFailed;
   if (rs.unreachable.size > 0) return ExitCode.unreachable;
   return ExitCode.ok;
+}
+
+/** `--detailed-exitcode`: a failure keeps its code; success is 6 when any host changed (or would, in check mode). */
+export function detailedExitCode(summary: RunSummary): number {
+  if (summary.exitCode !== ExitCode.ok) return summary.exitCode;
+  return Object.values(summary.stats).some((s) => s.changed > 0) ? ExitCode.changed : ExitCode.ok;
 }
 
 /** Runs a playbook against an inventory: plays in order, each task on its hosts in parallel. */
@@ -125,7 +133,10 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
   emit({ type: 'playbookStart', file, check: draft.check });
   const conns = await createConnections(
     // every inventory host gets a (lazy) connection: a task may read a peer outside its play, e.g. the primary
-    [...inventory.hosts.keys()].map((name) => ({ name, vars: { ...inventoryVars(name), ...extraVars } })),
+    [...inventory.hosts.keys()].map((name) => ({
+      name,
+      vars: withHostDefaults(opts.hostDefaults ?? {}, { ...inventoryVars(name), ...extraVars }),
+    })),
     { verbose: (host, display) => emit({ type: 'command', host, display }) },
   );
   const rs: RunState = { ...draft, conn: (h) => conns.get(h) };

@@ -111,3 +111,32 @@ export function withVars(
     Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
   return out;
 }
+
+// the spellings a host may use for what ansible.cfg defaults: any of them on the host beats the default
+const DEFAULT_ALIASES: Record<string, string[]> = {
+  ansible_user: ['ansible_user', 'ansible_ssh_user'],
+  ansible_ssh_private_key_file: ['ansible_ssh_private_key_file', 'ansible_private_key_file'],
+};
+
+/**
+ * A host's connection variables over the ansible.cfg defaults (remote_user, private_key_file, ssh args): the
+ * host's own win, in any spelling, and ssh arguments from both are kept, the host's first (ssh takes the
+ * first value it reads).
+ */
+export function withHostDefaults(
+  defaults: Record<string, unknown>,
+  vars: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...vars };
+  for (const [k, v] of Object.entries(defaults)) {
+    const set = (DEFAULT_ALIASES[k] ?? [k]).some(
+      (a) => vars[a] !== undefined && vars[a] !== null && vars[a] !== '',
+    );
+    if (!set) out[k] = v;
+  }
+  const args = [vars.ansible_ssh_common_args, defaults.ansible_ssh_common_args].filter(
+    (a) => typeof a === 'string' && a.trim() !== '',
+  );
+  if (args.length) out.ansible_ssh_common_args = args.join(' ');
+  return out;
+}

@@ -1,3 +1,4 @@
+import { inlineVaultText } from '../yaml/vault-tag.js';
 import type { Inventory } from './types.js';
 import { groupHosts, inventoryVars } from './vars.js';
 
@@ -6,7 +7,7 @@ type ListGroup = { hosts?: string[]; children?: string[] };
 /**
  * The inventory in the shape `ansible-inventory --list` prints: every group reachable from `all` with its direct
  * `hosts` and `children` (empty ones left out, `all` never lists hosts), and `_meta.hostvars` with each host's
- * merged inventory variables (hosts without any are left out).
+ * merged inventory variables (hosts without any are left out; inline `!vault` values as `{__ansible_vault}`).
  */
 export function toAnsibleList(inv: Inventory): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -27,8 +28,12 @@ export function toAnsibleList(inv: Inventory): Record<string, unknown> {
   visit('all');
   const hostvars: Record<string, unknown> = {};
   for (const h of groupHosts(inv, 'all')) {
-    // A JSON round trip gives exactly what a JSON reader of Ansible's output sees (tuples are lists).
-    const vars = JSON.parse(JSON.stringify(inventoryVars(inv, h))) as Record<string, unknown>;
+    // A JSON round trip gives exactly what a JSON reader of Ansible's output sees (tuples are lists); an
+    // inline !vault value is listed still encrypted, as Ansible lists it.
+    const vars = JSON.parse(JSON.stringify(inventoryVars(inv, h)), (_k, v: unknown) => {
+      const vault = typeof v === 'string' ? inlineVaultText(v) : undefined;
+      return vault === undefined ? v : { __ansible_vault: vault };
+    }) as Record<string, unknown>;
     if (Object.keys(vars).length) hostvars[h] = vars;
   }
   out._meta = { hostvars };

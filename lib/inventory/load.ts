@@ -2,8 +2,10 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
+import { fileText, markSecretLeaves } from '../vault/text.js';
 import { parseIni } from './ini.js';
 import { splitPort } from './ranges.js';
+import { isInventoryScript, parseInventoryScript } from './script.js';
 import type { Inventory } from './types.js';
 import { addChild, addHost, ancestorsOf, emptyInventory, parentsMap } from './types.js';
 import { attachVarsFiles } from './vars-files.js';
@@ -49,7 +51,15 @@ async function parseSource(path: string, inv: Inventory): Promise<void> {
     }
     return;
   }
-  parseInventoryText(await readFile(path, 'utf8'), path, inv);
+  if (isInventoryScript(path)) return parseInventoryScript(path, inv);
+  const plain = fileText(await readFile(path, 'utf8'), path);
+  if (plain.encrypted) {
+    // every value of an encrypted inventory is a secret: read it alone once to learn them
+    const alone = emptyInventory();
+    parseInventoryText(plain.text, path, alone);
+    markSecretLeaves([...alone.hosts.values(), ...alone.groups.values()].map((x) => x.vars));
+  }
+  parseInventoryText(plain.text, path, inv);
 }
 
 /**
@@ -81,8 +91,8 @@ export function reconcile(inv: Inventory): void {
 }
 
 /**
- * Loads and merges inventory sources in order, as `ansible -i A -i B` does: INI or YAML files, directories
- * (every file in them), or inline host lists (`h1,h2,`). Then reads `group_vars/` and `host_vars/` beside each
+ * Loads and merges inventory sources in order, as `ansible -i A -i B` does: INI or YAML files, executable
+ * scripts (`--list`), directories (every file in them), or inline host lists (`h1,h2,`). Then reads `group_vars/` and `host_vars/` beside each
  * source and beside the playbook. A missing source or a parse error is an InputError.
  */
 export async function loadInventory(sources: string[], opts: LoadOptions = {}): Promise<Inventory> {

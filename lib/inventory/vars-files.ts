@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { InputError } from '../errors.js';
+import { fileText, markSecretLeaves } from '../vault/text.js';
 import type { FileVars, Inventory } from './types.js';
 import { readYaml } from './yaml.js';
 
@@ -43,11 +44,16 @@ async function listVarsDir(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Reads vars files and merges them in order (top-level keys replace, as Ansible's default hash_behaviour). */
+/**
+ * Reads vars files and merges them in order (top-level keys replace, as Ansible's default hash_behaviour).
+ * A file encrypted with ansible-vault is decrypted; its values are secrets.
+ */
 export async function readVarsFiles(files: string[]): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const file of files) {
-    const { data } = readYaml(await readFile(file, 'utf8'), file);
+    const plain = fileText(await readFile(file, 'utf8'), file);
+    const { data } = readYaml(plain.text, file);
+    if (plain.encrypted) markSecretLeaves(data);
     if (data === null || data === undefined) continue;
     if (typeof data !== 'object' || Array.isArray(data)) {
       throw new InputError('a vars file must hold a mapping of variable names to values', {

@@ -2,6 +2,8 @@ import type { Document, Node, Pair, ScalarTag } from 'yaml';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { Position } from '../errors.js';
 import { InputError } from '../errors.js';
+import { flattenMergeKeys } from '../yaml/merge.js';
+import { VAULT_ERROR_CODE, vaultTag } from '../yaml/vault-tag.js';
 import { expandHostPattern } from './ranges.js';
 import type { Inventory } from './types.js';
 import { addChild, addGroup, addHost, setGroupVar } from './types.js';
@@ -36,15 +38,26 @@ export function readYaml(
   const lc = new LineCounter();
   const doc = parseDocument(text, {
     version: '1.1',
+    merge: false,
     lineCounter: lc,
     uniqueKeys: false,
-    customTags: (tags) => [...PY_BOOLS, ...tags.filter((t) => typeof t === 'string' || t.tag !== BOOL_TAG)],
+    customTags: (tags) => [
+      ...PY_BOOLS,
+      vaultTag,
+      ...tags.filter((t) => typeof t === 'string' || t.tag !== BOOL_TAG),
+    ],
   });
   const err = doc.errors[0];
   if (err) {
     const p = err.linePos?.[0];
-    throw new InputError(`invalid YAML: ${err.message.split('\n')[0]}`, { file, line: p?.line, col: p?.col });
+    const first = err.message.split('\n')[0] ?? '';
+    const what =
+      err.code === VAULT_ERROR_CODE
+        ? first.replace(/ at line \d+, column \d+:?$/, '')
+        : `invalid YAML: ${first}`;
+    throw new InputError(what, { file, line: p?.line, col: p?.col });
   }
+  flattenMergeKeys(doc, (n) => ({ file, ...lc.linePos((n as Node | null)?.range?.[0] ?? 0) }));
   return { data: doc.toJS({ maxAliasCount: -1 }), root: doc.contents as Node | null, lc, doc };
 }
 
@@ -53,8 +66,9 @@ export function looksLikeYamlInventory(text: string): boolean {
   try {
     const { root } = readYaml(text, '');
     return isMap(root);
-  } catch {
-    return false;
+  } catch (e) {
+    // YAML all right, with a !vault value that cannot be opened: the real parse reports that
+    return e instanceof InputError && e.detail.startsWith('vault: ');
   }
 }
 

@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { isCollection, isMap, isScalar, LineCounter, type Node, parseDocument, Scalar, visit } from 'yaml';
 import { InputError, type Position } from '../errors.js';
+import { fileText, markSecretLeaves } from '../vault/text.js';
+import { flattenMergeKeys } from '../yaml/merge.js';
+import { VAULT_ERROR_CODE, vaultTag } from '../yaml/vault-tag.js';
 
 /** A parsed YAML file that can locate any of its nodes. */
 export interface YamlFile {
@@ -17,13 +20,15 @@ export interface YamlFile {
 /** Parses YAML text; malformed YAML and unquoted `{{ }}` (parsed by YAML as a flow map key) are input errors. */
 export function parseYaml(file: string, text: string): YamlFile {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, customTags: [vaultTag] });
   const err = doc.errors[0];
   if (err) {
     const p = lc.linePos(err.pos[0]);
-    throw new InputError(`invalid YAML: ${err.message.split('\n')[0]}`, { file, line: p.line, col: p.col });
+    const what = err.code === VAULT_ERROR_CODE ? err.message : `invalid YAML: ${err.message.split('\n')[0]}`;
+    throw new InputError(what, { file, line: p.line, col: p.col });
   }
   const pos = (offset: number): Position => ({ file, ...lc.linePos(offset) });
+  flattenMergeKeys(doc, (n) => pos((n as Node | null)?.range?.[0] ?? 0));
   visit(doc, {
     Pair(_k, pair) {
       if (isCollection(pair.key)) {
@@ -60,7 +65,7 @@ export function parseYaml(file: string, text: string): YamlFile {
   };
 }
 
-/** Reads and parses a YAML file. */
+/** Reads and parses a YAML file; a whole file encrypted with ansible-vault is decrypted, its values secrets. */
 export async function loadYamlFile(file: string): Promise<YamlFile> {
   let text: string;
   try {
@@ -68,5 +73,8 @@ export async function loadYamlFile(file: string): Promise<YamlFile> {
   } catch (e) {
     throw new InputError(`cannot read: ${(e as Error).message}`, { file });
   }
-  return parseYaml(file, text);
+  const plain = fileText(text, file);
+  const y = parseYaml(file, plain.text);
+  if (plain.encrypted) markSecretLeaves(y.data);
+  return y;
 }

@@ -34,6 +34,10 @@ describe('loadPlaybook', () => {
     ],
     ['unknown-arg.yml', "unknown-arg.yml:5:9: ensureLine: unknown argument 'lines'; did you mean 'line'?"],
     ['unquoted.yml', 'unquoted.yml:4:16: a value starting with {{ must be quoted, e.g. key: "{{ x }}"'],
+    [
+      'merge-keys-bad.yml',
+      "merge-keys-bad.yml:5:7: ensureLine: unknown argument 'lines'; did you mean 'line'?",
+    ],
     ['bad-template.yml', "bad-template.yml:5:29: template syntax error: unexpected 'EOF'"],
     [
       'missing-role.yml',
@@ -45,6 +49,18 @@ describe('loadPlaybook', () => {
       expect(await loadError(file)).to.equal(message);
     });
   }
+
+  it('reads YAML merge keys in plays, tasks and vars_files as Ansible does (own keys win)', async () => {
+    const [play] = await loadPlaybook(fixture('merge-keys.yml'), fakeRegistry);
+    expect(play?.vars).to.deep.include({
+      pg: { pg_host: 'db1', pg_port: 5433 },
+      settings: { wal_level: 'replica', max_wal_senders: 10 },
+    });
+    expect(play?.tasks.map((t) => t.args)).to.deep.equal([
+      { path: '/etc/x', line: 'a' },
+      { path: '/etc/x', line: 'b' },
+    ]);
+  });
 
   it('leaves templated arguments to be validated after rendering', async () => {
     const [play] = await loadPlaybook(fixture('templated-arg.yml'), fakeRegistry);
