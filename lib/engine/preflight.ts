@@ -42,6 +42,13 @@ function tracker(): { value: unknown; touched: () => boolean; reset: () => void 
 
 type Unknown = ReturnType<typeof tracker>;
 
+/** Whether a rendered value holds the unknown value itself (`{{ item }}` over unknown items reads no property). */
+function holdsUnknown(v: unknown, u: Unknown, depth = 0): boolean {
+  if (v === u.value) return true;
+  if (depth > 20 || v === null || typeof v !== 'object') return false;
+  return Object.values(v).some((x) => holdsUnknown(x, u, depth + 1));
+}
+
 /** A variable's value (rendered if it is a template), or the unknown value when it depends on a run. */
 function readVar(vars: Record<string, unknown>, name: string, u: Unknown): unknown {
   u.reset();
@@ -101,7 +108,7 @@ function checkTask(task: TaskNode, vars: Record<string, unknown>, u: Unknown): v
       renderValue(task.args, v, (p) => task.argWhere(p)),
     );
     // a task skipped here may carry arguments that only make sense when it runs
-    if (when === true && !u.touched()) validateArgs(def, args, (p) => task.argWhere(p) ?? task.where);
+    if (when === true && !u.touched() && !holdsUnknown(args, u)) validateArgs(def, args, (p) => task.argWhere(p) ?? task.where);
   }
 }
 
