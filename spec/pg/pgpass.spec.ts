@@ -37,7 +37,7 @@ describe('pgpass (pure)', () => {
     expect(pgpassUpToDate(text, key, new Secret('new-pw'))).to.equal(false);
   });
 
-  it('a secret write carries its content and the old file’s hash on stdin, never in argv or the diff', () => {
+  it('a secret write carries its content, the old file’s hash and its length on stdin, never in argv or the diff', () => {
     const before = 'db1:5432:*:rep:old-secret\n';
     const a = writeFile({
       path: '/x/.pgpass',
@@ -47,7 +47,9 @@ describe('pgpass (pure)', () => {
     const hash = createHash('sha256').update(before).digest('hex');
     const cmd = writeFileCmd(a, 'stamp').sh;
     for (const s of ['old-secret', 'new-secret', hash]) expect(cmd).to.not.include(s);
-    expect(reveal(writeFileStdin(a))).to.equal(`${hash}\ndb1:5432:*:rep:new-secret\n`);
+    // the first line: the old file's hash and the new content's byte count, which the writer checks arrived whole
+    const content = 'db1:5432:*:rep:new-secret\n';
+    expect(reveal(writeFileStdin(a))).to.equal(`${hash} ${Buffer.byteLength(content)}\n${content}`);
     expect(String(writeFileStdin(a))).to.not.include('new-secret');
     expect(renderDiff([a])).to.equal('/x/.pgpass: content changes (hidden: sensitive)');
   });
