@@ -1,0 +1,162 @@
+import type { SchemaObject } from 'ajv';
+import { ApplyError, CommandError } from '../errors.js';
+import type { Facts } from '../facts/facts.js';
+import { pgFacts } from '../facts/pg.js';
+import { parseTargetState, targetProbe } from '../pg/backup.js';
+import type { CopyMethodWanted } from '../pg/copy-method.js';
+import {
+  type Check,
+  formatCheck,
+  type PreflightWanted,
+  preflightChecks,
+  type StandbyFound,
+} from '../pg/preflight-checks.js';
+import {
+  parsePrimaryProbe,
+  parseStandbyProbe,
+  primaryProbeSql,
+  standbyProbe,
+} from '../pg/preflight-probe.js';
+import { slotName } from '../pg/slots.js';
+import { pgTarget, psql } from '../pg/target.js';
+import { defineTask, type PlanContext } from './define.js';
+import { peerAddress, peerVars } from './pg-peer.js';
+
+/** Arguments of {@link replicationPreflight}. */
+export interface ReplicationPreflightArgs {
+  /** the primary's inventory name */
+  primary: string;
+  /** the standbys' inventory names */
+  standbys: string[];
+  /** the replication role, its pg_hba method and the verifier ensureUser stores */
+  user: string;
+  authMethod: string;
+  passwordEncryption: 'scram-sha-256' | 'md5';
+  connectionLimit?: number;
+  /** what the playbook sets on the primary (else the current values count) */
+  walLevel?: string;
+  maxWalSenders?: number;
+  maxReplicationSlots?: number;
+  /** one physical slot per standby */
+  slots: boolean;
+  copyMethod: CopyMethodWanted;
+  replaceExisting?: boolean;
+}
+
+const schema: SchemaObject = {
+  type: 'object',
+  properties: {
+    primary: { type: 'string', minLength: 1 },
+    standbys: { type: 'array', items: { type: 'string', minLength: 1 } },
+    user: { type: 'string', minLength: 1 },
+    authMethod: { type: 'string', minLength: 1 },
+    passwordEncryption: { enum: ['scram-sha-256', 'md5'] },
+    connectionLimit: { type: 'integer', minimum: -1 },
+    walLevel: { type: 'string', minLength: 1 },
+    maxWalSenders: { type: 'integer', minimum: 0 },
+    maxReplicationSlots: { type: 'integer', minimum: 0 },
+    slots: { type: 'boolean' },
+    copyMethod: { enum: ['auto', 'pg_basebackup', 'lowlevel'] },
+    replaceExisting: { type: 'boolean' },
+  },
+  required: ['primary', 'standbys', 'user', 'authMethod', 'passwordEncryption', 'slots', 'copyMethod'],
+  additionalProperties: false,
+};
+
+const factsFor = (ctx: PlanContext, host: string): Facts =>
+  host === ctx.host ? ctx.facts : ctx.factsOf(host);
+
+async function readStandby(ctx: PlanContext, host: string): Promise<StandbyFound> {
+  const t = pgTarget(peerVars(ctx, host));
+  const dir = t.dataDir ?? '';
+  const f = factsFor(ctx, host);
+  const [target, probe] = await f.memo(`preflight:standby:${dir}`, () =>
+    Promise.all([
+      f.read(targetProbe(t, dir), { user: t.osUser }).then(parseTargetState),
+      f.read(standbyProbe(t, dir), { user: t.osUser }).then(parseStandbyProbe),
+    ]),
+  );
+  return { host, address: peerAddress(ctx, host), probe, target };
+}
+
+async function readPrimary(ctx: PlanContext, host: string, user: string) {
+  const t = pgTarget(peerVars(ctx, host));
+  const f = factsFor(ctx, host);
+  const facts = await pgFacts(f, t);
+  if (!facts.running || !facts.systemIdentifier)
+    throw new ApplyError(
+      `preflight: the primary ${host} does not answer: ${facts.downReason ?? 'not running'}`,
+    );
+  const r = await f.run(psql(t), { user: t.osUser, stdin: primaryProbeSql(user) });
+  if (r.code !== 0) throw new CommandError(host, 'preflight probe of the primary', r.code, r.stderr);
+  const [hba, own] = await Promise.all([
+    f.file(facts.hbaFile, { user: t.osUser }),
+    f.read(standbyProbe(t, facts.dataDir), { user: t.osUser }).then(parseStandbyProbe),
+  ]);
+  return {
+    probe: parsePrimaryProbe(r.stdout),
+    sysid: facts.systemIdentifier,
+    hba,
+    tar: own.tar,
+    hbaFile: facts.hbaFile,
+  };
+}
+
+/** The checks this host reports: its own, and the primary's too when the primary is not in this run. */
+function mine(ctx: PlanContext, checks: Check[], primary: string): Check[] {
+  const playHosts = (ctx.vars.play_hosts as string[] | undefined) ?? [];
+  return checks.filter((c) => c.host === ctx.host || (c.host === primary && !playHosts.includes(primary)));
+}
+
+/**
+ * Everything that can be checked before the first write, on the primary and every standby, in one pass that
+ * writes nothing: wal_level, walsenders and slots for all standbys, the replication login against pg_hba and
+ * the stored verifier, major versions, the copy method (decided here, from the versions found), free disk,
+ * the standby's data dir. Each host fails on its own failed checks, naming what was found and what to set.
+ */
+export const replicationPreflight = defineTask<ReplicationPreflightArgs>({
+  name: 'replicationPreflight',
+  description: 'check primary and standbys before any change; decide the copy method (writes nothing)',
+  schema,
+  async plan(ctx, args) {
+    const p = await readPrimary(ctx, args.primary, args.user);
+    const standbys = await Promise.all(args.standbys.map((h) => readStandby(ctx, h)));
+    const wanted: PreflightWanted = {
+      user: args.user,
+      authMethod: args.authMethod,
+      passwordEncryption: args.passwordEncryption,
+      connectionLimit: args.connectionLimit,
+      walLevel: args.walLevel,
+      maxWalSenders: args.maxWalSenders,
+      maxSlots: args.maxReplicationSlots,
+      slots: args.slots,
+      copyMethod: args.copyMethod,
+      replaceExisting: !!args.replaceExisting,
+    };
+    const { checks, methods } = preflightChecks({
+      primaryHost: args.primary,
+      primary: p.probe,
+      primarySysid: p.sysid,
+      primaryTar: p.tar,
+      hbaText: p.hba.content ?? '',
+      hbaFile: p.hbaFile,
+      standbys,
+      wanted,
+    });
+    const own = mine(ctx, checks, args.primary);
+    for (const c of own) ctx.progress(formatCheck(c));
+    const failed = own.filter((c) => !c.ok);
+    if (failed.length > 0)
+      throw new ApplyError(
+        `preflight failed, nothing was changed:\n${failed.map((c) => `  ${c.host}: ${formatCheck(c)}`).join('\n')}`,
+      );
+    const isStandby = args.standbys.includes(ctx.host);
+    const data = {
+      primaryVersion: p.probe.version,
+      backupMethod: methods[ctx.host] ?? (args.copyMethod === 'auto' ? 'lowlevel' : args.copyMethod),
+      slot: isStandby && args.slots ? slotName(ctx.host) : null,
+      checks: own,
+    };
+    return { actions: [], reason: `${own.length} preflight check(s) passed`, data };
+  },
+});
