@@ -10,6 +10,7 @@ import { loadPlaybook, type Play } from '../playbook/index.js';
 import { registry } from '../tasks/registry.js';
 import { runPlay } from './play.js';
 import { preflight } from './preflight.js';
+import { seedLint } from './seed-lint.js';
 import type { RunState } from './state.js';
 import { markSecretVars } from './vars.js';
 
@@ -109,6 +110,7 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
     internalFailure: false,
   };
   preflight(draft, plays, hostsOf);
+  seedLint(draft, plays, hostsOf, emit);
   emit({ type: 'playbookStart', file, check: draft.check });
   const conns = await createConnections(
     // every inventory host gets a (lazy) connection: a task may read a peer outside its play, e.g. the primary
