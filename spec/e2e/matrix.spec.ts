@@ -57,6 +57,15 @@ async function runMajor(major: number, s: SandboxState): Promise<void> {
   const archived = await eventually(async () => existsSync(join(s.root, 'archive', segment)));
   expect(archived, `${segment} archived (${major})`).to.equal(true);
 
+  const status = await runCli(['status', '-i', s.inventory]);
+  ok(status, `status on ${major}`);
+  // wal_status exists from 13 on
+  expect(status.stdout).to.match(
+    major >= 13
+      ? /slot pg2: active, wal_status reserved, holds \d+ bytes/
+      : /slot pg2: active, holds \d+ bytes/,
+  );
+
   const rerun = await play(s, 'replication.yml');
   ok(rerun, `rerun on ${major}`);
   expect(recapChanged(rerun.stdout), `rerun on ${major}`).to.deep.equal([0, 0]);

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
+import { root as projectRoot, runCli } from '../helpers/cli.js';
+import { binDirFor } from '../helpers/pg-bins.js';
+import { nodeSql } from '../helpers/sandbox.js';
+
+/**
+ * Preflight on a fresh PostgreSQL 16 pair (Debian's pg_basebackup 15 refuses 16): a run that cannot succeed
+ * fails in the first play, names host, what was found and what to set, and changes nothing on any host —
+ * in --check and in a real run.
+ */
+describe('e2e: replication preflight fails before any change', function () {
+  this.timeout(300_000);
+  let s: SandboxState;
+  let dir: string;
+  const play = (...extra: string[]) =>
+    runCli([
+      join(projectRoot, 'playbooks', 'replication.yml'),
+      '-i',
+      s.inventory,
+      '-e',
+      `@${s.secrets}`,
+      ...extra,
+    ]);
+
+  /** Config files, roles, slots, server start time, the standby's dir: what a write would change. */
+  async function fingerprint(): Promise<string> {
+    const [p, sb] = s.nodes as [SandboxState['nodes'][0], SandboxState['nodes'][0]];
+    const data = p.vars.pg_data_dir as string;
+    const files = ['postgresql.conf', 'postgresql.auto.conf', 'pg_hba.conf'].map(
+      (f) =>
+        `${f}:${createHash('sha256')
+          .update(readFileSync(join(data, f)))
+          .digest('hex')}`,
+    );
+    return [
+      ...files,
+      await nodeSql(s, p, 'select string_agg(rolname, $$,$$ order by rolname) from pg_roles'),
+      await nodeSql(s, p, 'select count(*) from pg_replication_slots'),
+      await nodeSql(s, p, 'select pg_postmaster_start_time()'),
+      readdirSync(sb.vars.pg_data_dir as string).join(','),
+    ].join('\n');
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rp-preflight-'));
+    chmodSync(dir, 0o755);
+    s = await sandboxUp({ root: join(dir, 'sandbox'), ssh: true, bin: binDirFor(16) });
+  });
+  after(async () => {
+    if (s) await sandboxDown(s.root);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const refused = async (mode: string[], extra: string[], message: RegExp) => {
+    const before = await fingerprint();
+    const r = await play(...mode, ...extra);
+    expect(r.code, r.stdout + r.stderr).to.equal(2);
+    expect(r.stdout).to.match(message);
+    expect(r.stdout).to.match(/preflight failed, nothing was changed/);
+    // the first play stopped the run: no task of the primary's play ran
+    expect(r.stdout).not.to.match(/TASK \[postgres_primary/);
+    expect(await fingerprint()).to.equal(before);
+  };
+
+  for (const mode of [['--check'], []])
+    it(`pg_basebackup asked for on a 16 primary with a 15 client: exit 2, primary untouched (${mode[0] ?? 'real run'})`, () =>
+      refused(
+        mode,
+        ['-e', 'pg_backup_method=pg_basebackup'],
+        /pg2: preflight FAILED: copy method: pg_basebackup 15 on the standby cannot copy from server 16 \(it refuses a newer server\); set pg_backup_method: auto/,
+      ));
+
+  it('an md5 verifier with the scram-sha-256 rule: exit 2 on the primary, naming what to set', () =>
+    refused(
+      [],
+      ['-e', 'replication_password_encryption=md5'],
+      /pg1: preflight FAILED: pg_hba for pg2: replicator from 127\.0\.0\.1 meets line \d+ \(scram-sha-256\); the password is stored as md5; set replication_password_encryption: scram-sha-256/,
+    ));
+
+  it('a standby data dir that is not empty: exit 2, naming pg_replace_existing', async () => {
+    const stray = join(s.nodes[1]!.vars.pg_data_dir as string, 'left-over');
+    writeFileSync(stray, 'x');
+    try {
+      await refused(
+        [],
+        [],
+        /pg2: preflight FAILED: data dir: nonempty; empty it, or set pg_replace_existing: true/,
+      );
+    } finally {
+      rmSync(stray);
+    }
+  });
+});
