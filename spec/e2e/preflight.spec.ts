@@ -13,7 +13,7 @@ import { nodeSql } from '../helpers/sandbox.js';
  * fails in the first play, names host, what was found and what to set, and changes nothing on any host —
  * in --check and in a real run.
  */
-describe('e2e: replication preflight fails before any change', function () {
+describe('e2e: a fresh PostgreSQL 16 pair: preflight fails before any change, unlisted slots are reported', function () {
   this.timeout(300_000);
   let s: SandboxState;
   let dir: string;
@@ -94,5 +94,23 @@ describe('e2e: replication preflight fails before any change', function () {
     } finally {
       rmSync(stray);
     }
+  });
+
+  it('a slot no standby of the inventory uses is reported by replication.yml and status, dropped only when asked', async () => {
+    const p = s.nodes[0]!;
+    await nodeSql(s, p, "select pg_create_physical_replication_slot('old_standby')");
+    const kept = await play('--check', '--diff');
+    expect(kept.code, kept.stdout + kept.stderr).to.equal(0);
+    expect(kept.stdout).to.match(
+      /slot old_standby is used by no standby of the inventory \(inactive\); drop it with dropUnlisted/,
+    );
+    expect(kept.stdout).not.to.include('drop replication slot old_standby');
+    const status = await runCli(['status', '-i', s.inventory]);
+    expect(status.stdout).to.match(/slot old_standby: inactive.* — no host of the inventory uses it/);
+    const dropping = await play('--check', '--diff', '-e', 'pg_drop_unlisted_slots=true');
+    expect(dropping.code, dropping.stdout + dropping.stderr).to.equal(0);
+    expect(dropping.stdout).to.include('drop replication slot old_standby (no standby uses it)');
+    expect(await nodeSql(s, p, 'select slot_name from pg_replication_slots')).to.equal('old_standby');
+    await nodeSql(s, p, "select pg_drop_replication_slot('old_standby')");
   });
 });
