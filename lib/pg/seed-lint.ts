@@ -168,6 +168,24 @@ function archiveFindings(tasks: readonly LintTask[]): Finding[] {
     );
 }
 
+/** A scram-sha-256 pg_hba rule for a role whose verifier the playbook stores as md5: that login always fails. */
+function verifierFindings(tasks: readonly LintTask[]): Finding[] {
+  const md5 = new Set(
+    tasks
+      .filter((t) => t.action === 'ensureUser' && t.args.passwordEncryption === 'md5')
+      .map((t) => str(t.args.name)),
+  );
+  return tasks
+    .filter((t) => t.action === 'hbaRule' && t.args.method === 'scram-sha-256' && md5.has(str(t.args.user)))
+    .map((t) =>
+      at(
+        t,
+        true,
+        `pg_hba method scram-sha-256 for ${str(t.args.user)}, whose password is stored as md5: an md5 verifier cannot answer SCRAM; set replication_password_encryption: scram-sha-256 (or replication_auth_method: md5)`,
+      ),
+    );
+}
+
 /** Every finding for a playbook's tasks (in play order, per host). */
 export function lintSeedValues(tasks: readonly LintTask[]): Finding[] {
   const s = shapeOf(tasks);
@@ -179,7 +197,7 @@ export function lintSeedValues(tasks: readonly LintTask[]): Finding[] {
       out.push(triggerFinding(t, 'promoteTriggerFile'));
     out.push(...fileFindings(t));
   }
-  out.push(...hbaFindings(tasks), ...archiveFindings(tasks));
+  out.push(...hbaFindings(tasks), ...archiveFindings(tasks), ...verifierFindings(tasks));
   // one finding per message and place: a role's task is linted once per host
   const key = (f: Finding) => `${f.message}|${f.where?.file}:${f.where?.line}:${f.where?.col}`;
   return [...new Map(out.map((f) => [key(f), f])).values()];

@@ -75,11 +75,11 @@ describe('e2e: a fresh PostgreSQL 16 pair: preflight fails before any change, un
         /pg2: preflight FAILED: copy method: pg_basebackup 15 on the standby cannot copy from server 16 \(it refuses a newer server\); set pg_backup_method: auto/,
       ));
 
-  it('an md5 verifier with the scram-sha-256 rule: exit 2 on the primary, naming what to set', () =>
+  it('standby binaries of another major than the primary: exit 2 on the standby, naming pg_bin_dir', () =>
     refused(
       [],
-      ['-e', 'replication_password_encryption=md5'],
-      /pg1: preflight FAILED: pg_hba for pg2: replicator from 127\.0\.0\.1 meets line \d+ \(scram-sha-256\); the password is stored as md5; set replication_password_encryption: scram-sha-256/,
+      ['-e', 'pg_bin_dir=/usr/lib/postgresql/15/bin'],
+      /pg2: preflight FAILED: major version: server binaries 15, primary 16; set pg_bin_dir \(or pg_version\) to PostgreSQL 16 binaries/,
     ));
 
   it('a standby data dir that is not empty: exit 2, naming pg_replace_existing', async () => {

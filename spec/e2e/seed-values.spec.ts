@@ -152,6 +152,12 @@ describe('e2e: the seed tutorial values are caught before any host is contacted'
       /md5 is deprecated on PostgreSQL 18/,
     ));
 
+  it('a scram-sha-256 rule with the role stored as md5: exit 3', () =>
+    refused(
+      replication(inventory(''), '-e', 'replication_password_encryption=md5'),
+      /pg_hba method scram-sha-256 for replicator, whose password is stored as md5/,
+    ));
+
   it('a recovery.conf written on 12: exit 3', () => {
     const pb = own(
       'recovery.yml',
