@@ -30,6 +30,8 @@ async function runMajor(major: number, s: SandboxState): Promise<void> {
   const copy = major <= 15 ? 'pg_basebackup' : 'lowlevel';
   const check = await play(s, 'replication.yml', '--check', '--diff');
   ok(check, `--check on ${major}`);
+  // the defaults raise no warning on any major
+  expect(check.stdout).not.to.include('[WARNING]');
   // preflight results, the copy method it chose and the slot, before anything changed
   expect(check.stdout).to.match(new RegExp(`preflight ok: copy method: ${copy}:`));
   expect(check.stdout).to.match(
