@@ -79,13 +79,22 @@ async function readStandby(ctx: PlanContext, host: string): Promise<StandbyFound
   return { host, address: peerAddress(ctx, host), probe, target };
 }
 
-async function readPrimary(ctx: PlanContext, host: string, user: string) {
-  const t = pgTarget(peerVars(ctx, host));
+/** The primary's side, read once per run (every host's preflight shares it). */
+function readPrimary(ctx: PlanContext, host: string, user: string) {
   const f = factsFor(ctx, host);
+  return f.memo(`preflight:primary:${user}`, () => probePrimary(ctx, f, host, user));
+}
+
+async function probePrimary(ctx: PlanContext, f: Facts, host: string, user: string) {
+  const t = pgTarget(peerVars(ctx, host));
   const facts = await pgFacts(f, t);
   if (!facts.running || !facts.systemIdentifier)
     throw new ApplyError(
       `preflight: the primary ${host} does not answer: ${facts.downReason ?? 'not running'}`,
+    );
+  if (facts.inRecovery)
+    throw new ApplyError(
+      `preflight: ${host} of the primary group is in recovery (a standby): after a failover, make the promoted server the primary in the inventory`,
     );
   const r = await f.run(psql(t), { user: t.osUser, stdin: primaryProbeSql(user) });
   if (r.code !== 0) throw new CommandError(host, 'preflight probe of the primary', r.code, r.stderr);
