@@ -164,6 +164,8 @@ export const replicationPreflight = defineTask<ReplicationPreflightArgs>({
       primaryVersion: p.probe.version,
       backupMethod: methods[ctx.host] ?? (args.copyMethod === 'auto' ? 'lowlevel' : args.copyMethod),
       slot: isStandby && args.slots ? slotName(ctx.host) : null,
+      // a real boolean for `when:` (`-e pg_replication_slots=false` is the string "false", coerced by the schema)
+      slots: args.slots,
       checks: own,
     };
     return { actions: [], reason: `${own.length} preflight check(s) passed`, data };

@@ -113,4 +113,15 @@ describe('e2e: a fresh PostgreSQL 16 pair: preflight fails before any change, un
     expect(await nodeSql(s, p, 'select slot_name from pg_replication_slots')).to.equal('old_standby');
     await nodeSql(s, p, "select pg_drop_replication_slot('old_standby')");
   });
+
+  it('with pg_replication_slots=false the pair converges and streams without a slot', async () => {
+    const [p, sb] = s.nodes as [SandboxState['nodes'][0], SandboxState['nodes'][0]];
+    const r = await play('-e', 'pg_replication_slots=false');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(await nodeSql(s, p, 'select application_name, state from pg_stat_replication')).to.equal(
+      'pg2|streaming',
+    );
+    expect(await nodeSql(s, p, 'select count(*) from pg_replication_slots')).to.equal('0');
+    expect(await nodeSql(s, sb, 'show primary_slot_name')).to.equal('');
+  });
 });
