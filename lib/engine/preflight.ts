@@ -108,7 +108,8 @@ function checkTask(task: TaskNode, vars: Record<string, unknown>, u: Unknown): v
       renderValue(task.args, v, (p) => task.argWhere(p)),
     );
     // a task skipped here may carry arguments that only make sense when it runs
-    if (when === true && !u.touched() && !holdsUnknown(args, u)) validateArgs(def, args, (p) => task.argWhere(p) ?? task.where);
+    if (when === true && !u.touched() && !holdsUnknown(args, u))
+      validateArgs(def, args, (p) => task.argWhere(p) ?? task.where);
   }
 }
 

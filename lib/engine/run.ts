@@ -11,6 +11,7 @@ import { registry } from '../tasks/registry.js';
 import { never, type RunSignals, signalName, whenAborted } from './interrupt.js';
 import { runPlay } from './play.js';
 import { preflight } from './preflight.js';
+import { seedLint } from './seed-lint.js';
 import type { RunState } from './state.js';
 import { markSecretVars, withHostDefaults } from './vars.js';
 
@@ -130,6 +131,7 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
     cut,
   };
   preflight(draft, plays, hostsOf);
+  seedLint(draft, plays, hostsOf, emit);
   emit({ type: 'playbookStart', file, check: draft.check });
   const conns = await createConnections(
     // every inventory host gets a (lazy) connection: a task may read a peer outside its play, e.g. the primary

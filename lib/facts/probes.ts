@@ -5,6 +5,7 @@
  */
 import { type Cmd, raw, sh } from '../model/command.js';
 import { targetProbe } from '../pg/backup.js';
+import { standbyProbe } from '../pg/preflight-probe.js';
 import { binDirScript, type PgTarget, psqlCmd } from '../pg/target.js';
 import { Payload } from '../secret.js';
 
@@ -76,6 +77,9 @@ export const describeConfig = (binDir: string): Probe => probe(sh`${`${binDir}/p
  */
 export const checkConfig = (binDir: string, dataDir: string, configFile: string): Probe =>
   probe(sh`${`${binDir}/postgres`} -D ${dataDir} -c ${`config_file=${configFile}`} -C data_directory`);
+
+/** A standby host's binaries, tar and free disk (see lib/pg/preflight-probe.ts). */
+export const standbyHostProbe = (t: PgTarget, dataDir: string): Probe => probe(standbyProbe(t, dataDir));
 
 /** What a base backup's target dir holds (see lib/pg/backup.ts). */
 export const backupTarget = (t: PgTarget, dataDir: string): Probe => probe(targetProbe(t, dataDir));

@@ -123,7 +123,9 @@ export function roleOptions(
     if (v !== undefined && (!role || role[key] !== v)) out.push(v ? word : `NO${word}`);
   }
   const limit = spec.connectionLimit;
-  if (limit !== undefined && (!role || role.connectionLimit !== limit)) out.push(`CONNECTION LIMIT ${limit}`);
+  // -1 (no limit) is what a new role gets anyway: saying it would only add noise to the plan
+  if (limit !== undefined && (role ? role.connectionLimit !== limit : limit !== -1))
+    out.push(`CONNECTION LIMIT ${limit}`);
   if (spec.validUntil !== undefined && !role?.validUntilMatches)
     out.push(`VALID UNTIL ${sqlLiteral(spec.validUntil)}`);
   const verifier = verifierOf(spec, enc);

@@ -20,6 +20,8 @@ export interface SandboxOptions {
   layout?: 'initdb' | 'debian';
   /** number of standbys (default 1) */
   standbys?: number;
+  /** initdb layout: the server binaries (default Debian's 15), e.g. a bin dir of another major */
+  bin?: string;
 }
 
 /** One PostgreSQL node of the sandbox. */
@@ -73,8 +75,13 @@ async function ownedDir(path: string, user: string, mode: number): Promise<strin
   return path;
 }
 
-async function initdbNodes(root: string, standbys: number, osUser: string): Promise<SandboxNode[]> {
-  const primary = await createCluster({ dir: root, conf: {} });
+async function initdbNodes(
+  root: string,
+  standbys: number,
+  osUser: string,
+  bin = DEFAULT_PG_BIN,
+): Promise<SandboxNode[]> {
+  const primary = await createCluster({ dir: root, conf: {}, bin });
   const nodes: SandboxNode[] = [
     {
       name: 'pg1',
@@ -94,7 +101,7 @@ async function initdbNodes(root: string, standbys: number, osUser: string): Prom
       vars: { pg_data_dir: dataDir, pg_socket_dir: socketDir, pg_log_file: join(dir, 'postgres.log') },
     });
   }
-  for (const n of nodes) n.vars = { pg_port: String(n.port), ...n.vars, pg_bin_dir: DEFAULT_PG_BIN };
+  for (const n of nodes) n.vars = { pg_port: String(n.port), ...n.vars, pg_bin_dir: bin };
   return nodes;
 }
 
@@ -144,6 +151,8 @@ function inventoryText(
     pg_os_user: s.osUser,
     pg_address: '127.0.0.1',
     pg_archive_dir: join(s.root, 'archive'),
+    // the nodes share this machine, so the standbys can restore from the primary's archive directory
+    pg_restore_command: `cp ${join(s.root, 'archive')}/%f %p`,
   };
   return [
     `# Written by \`run-playbook sandbox up\` (${s.layout} layout): PostgreSQL nodes on this machine.`,
@@ -175,7 +184,9 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
   const layout = opts.layout ?? 'initdb';
   const standbys = opts.standbys ?? 1;
   const nodes =
-    layout === 'debian' ? await debianNodes(root, standbys) : await initdbNodes(root, standbys, osUser);
+    layout === 'debian'
+      ? await debianNodes(root, standbys)
+      : await initdbNodes(root, standbys, osUser, opts.bin);
   await ownedDir(join(root, 'archive'), osUser, 0o700);
   const state: SandboxState = {
     root,
@@ -208,7 +219,15 @@ async function stopNode(s: SandboxState, n: SandboxNode): Promise<void> {
   }
   const dataDir = n.vars.pg_data_dir ?? '';
   if (!existsSync(join(dataDir, 'postmaster.pid'))) return;
-  const argv = [join(DEFAULT_PG_BIN, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', '-w', 'stop'];
+  const argv = [
+    join(n.vars.pg_bin_dir ?? DEFAULT_PG_BIN, 'pg_ctl'),
+    '-D',
+    dataDir,
+    '-m',
+    'immediate',
+    '-w',
+    'stop',
+  ];
   await run(isRoot() ? 'runuser' : argv[0]!, isRoot() ? ['-u', s.osUser, '--', ...argv] : argv.slice(1), {
     cwd: '/',
   }).catch(() => undefined);

@@ -6,6 +6,8 @@ import { ensureUser } from './ensure-user.js';
 import { file } from './file.js';
 import { hbaRule } from './hba-rule.js';
 import { promote } from './promote.js';
+import { replicationPreflight } from './replication-preflight.js';
+import { replicationSlots } from './replication-slots.js';
 import { service } from './service.js';
 import { setConf } from './set-conf.js';
 import { sql } from './sql.js';
@@ -22,6 +24,8 @@ export const registry: Record<string, AnyTask> = {
   file,
   hbaRule,
   promote,
+  replicationPreflight,
+  replicationSlots,
   service,
   setConf,
   sql,

@@ -75,8 +75,11 @@ describe('e2e: the command line', function () {
     expect(json._meta.hostvars.db2).to.include({ ansible_host: '203.0.113.11', pg_cluster: 'main' });
     const hosts = await runCli([join(root, 'playbooks/replication.yml'), '-i', inv, '--list-hosts']);
     expect(hosts.code, hosts.stderr).to.equal(0);
-    expect(hosts.stdout).to.match(/play #1 \(primary\): PostgreSQL primary[\s\S]*hosts \(1\):\s+db1/);
-    expect(hosts.stdout).to.match(/play #2 \(standby\): PostgreSQL standbys[\s\S]*hosts \(1\):\s+db2/);
+    expect(hosts.stdout).to.match(
+      /play #1 \(primary:standby\): Preflight \(reads only\)[\s\S]*hosts \(2\):\s+db1\s+db2/,
+    );
+    expect(hosts.stdout).to.match(/play #2 \(primary\): PostgreSQL primary[\s\S]*hosts \(1\):\s+db1/);
+    expect(hosts.stdout).to.match(/play #3 \(standby\): PostgreSQL standbys[\s\S]*hosts \(1\):\s+db2/);
     const syntax = await runCli([join(root, 'playbooks/promote.yml'), '--syntax-check']);
     expect(syntax.code, syntax.stderr).to.equal(0);
   });
