@@ -121,7 +121,7 @@ function describeLayout(layout: 'initdb' | 'debian', count: number): void {
     it('a second run reports changed=0 on every host', async () => {
       const r = await play(s, 'replication.yml');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
-      expect(recapChanged(r.stdout)).to.deep.equal(s.nodes.map(() => 0));
+      expect(recapChanged(r.stdout), r.stdout).to.deep.equal(s.nodes.map(() => 0));
     });
 
     it('promote.yml makes the standby writable', async () => {
