@@ -41,6 +41,7 @@ export class Session {
   private nextId = 1;
   private noise = '';
   private ended: { code: number } | undefined;
+  private killed = false;
 
   constructor(argv: readonly string[]) {
     const marker = `rpb${randomBytes(16).toString('hex')}`;
@@ -75,7 +76,7 @@ export class Session {
 
   /** Whether the process still runs; a dead session is replaced, never reused. */
   get alive(): boolean {
-    return this.ended === undefined;
+    return this.ended === undefined && !this.killed;
   }
 
   /**
@@ -98,6 +99,7 @@ export class Session {
   /** Ends the remote loop (EOF on its stdin) and, if that is not enough, the local process. */
   close(): void {
     if (!this.alive) return;
+    this.killed = true;
     this.child.stdin?.end();
     this.child.kill('SIGTERM');
   }
@@ -105,6 +107,7 @@ export class Session {
   private expire(cur: Running, sec: number): void {
     if (this.current !== cur) return;
     this.current = undefined;
+    this.killed = true;
     this.child.kill('SIGKILL');
     cur.resolve({
       code: 124,
