@@ -1,23 +1,18 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { type CliArgs, parseCli } from './cli/args.js';
-import { helpText } from './cli/help.js';
-import { listHosts, listTasks } from './cli/list.js';
-import { formatStatus, replicationStatus } from './cli/status.js';
-import { prepareRun, runPlaybook } from './engine/run.js';
 import { ExitCode, RunPlaybookError, UsageError } from './errors.js';
-import { loadInventory, toAnsibleList } from './inventory/index.js';
-import { loadPlaybook } from './playbook/index.js';
-import { consoleReporter, jsonReporter } from './report/index.js';
-import { sandboxDown, sandboxUp } from './sandbox/sandbox.js';
 import { redact } from './secret.js';
-import { registry } from './tasks/registry.js';
+
+// Everything else is imported when a command needs it: `--version` must not pay for ajv, handlebars and the
+// tasks (about 1 s of start-up on a busy 2-core machine).
 
 const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
 async function sandbox(a: CliArgs): Promise<number> {
+  const { sandboxDown, sandboxUp } = await import('./sandbox/sandbox.js');
   if (a.action === 'down') {
     const removed = await sandboxDown(a.sandbox.dir);
     process.stdout.write(removed ? 'sandbox removed\n' : 'no sandbox here\n');
@@ -38,10 +33,16 @@ async function sandbox(a: CliArgs): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const a = parseCli(argv);
-  if (a.command === 'help' || a.command === 'version') {
-    process.stdout.write(a.command === 'help' ? helpText(version) : `run-playbook ${version}\n`);
+  if (a.command === 'version') {
+    process.stdout.write(`run-playbook ${version}\n`);
     return ExitCode.ok;
   }
+  if (a.command === 'help') {
+    const { helpText } = await import('./cli/help.js');
+    process.stdout.write(helpText(version));
+    return ExitCode.ok;
+  }
+  const { loadInventory, toAnsibleList } = await import('./inventory/index.js');
   if (a.command === 'inventory') {
     const inv = await loadInventory(a.inventory);
     process.stdout.write(`${JSON.stringify(toAnsibleList(inv), null, 4)}\n`);
@@ -49,12 +50,17 @@ async function main(argv: string[]): Promise<number> {
   }
   if (a.command === 'sandbox') return sandbox(a);
   if (a.command === 'status') {
+    const { formatStatus, replicationStatus } = await import('./cli/status.js');
     const nodes = await replicationStatus(await loadInventory(a.inventory), a.limit ?? 'all', a.extraVars);
     process.stdout.write(a.json ? `${JSON.stringify(nodes, null, 2)}\n` : formatStatus(nodes));
     return nodes.some((n) => n.error) ? ExitCode.unreachable : ExitCode.ok;
   }
   const file = a.playbook ?? '';
   if (a.syntaxCheck) {
+    const [{ loadPlaybook }, { registry }] = await Promise.all([
+      import('./playbook/index.js'),
+      import('./tasks/registry.js'),
+    ]);
     await loadPlaybook(file, registry);
     process.stdout.write(`\nplaybook: ${file}\n`);
     return ExitCode.ok;
@@ -69,13 +75,16 @@ async function main(argv: string[]): Promise<number> {
     check: a.check,
     forks: a.forks,
   };
+  const { prepareRun, runPlaybook } = await import('./engine/run.js');
   if (a.listHosts || a.listTasks) {
+    const { listHosts, listTasks } = await import('./cli/list.js');
     const { plays, hostsOf } = await prepareRun(file, opts);
     process.stdout.write(
       a.listHosts ? listHosts(file, plays, hostsOf) : listTasks(file, plays, a.tags, a.skipTags),
     );
     return ExitCode.ok;
   }
+  const { consoleReporter, jsonReporter } = await import('./report/index.js');
   const json = a.json ? jsonReporter() : undefined;
   const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
   const con = json
