@@ -18,7 +18,8 @@ const runs = Number(process.argv[2] ?? 3);
 const counts = (process.env.BENCH_HOSTS ?? '1,10,100').split(',').map(Number);
 const TASKS = 20;
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
-const cli = here('../dist/cli.js');
+// BENCH_CLI=path/to/cli.js compares another build (e.g. the previous release) on the same machine state
+const cli = process.env.BENCH_CLI ?? here('../dist/cli.js');
 
 function hasAnsible(): boolean {
   try {
@@ -32,7 +33,10 @@ function hasAnsible(): boolean {
 /** An INI inventory of n aliases of the sshd; Ansible's gets a control socket per alias, as run-playbook has. */
 function inventory(sshd: SshdHandle, n: number, dir: string, ansible: boolean): string {
   const lines = Array.from({ length: n }, (_, i) => {
-    const vars: Record<string, string> = { ...sshd.hostVars(), ansible_python_interpreter: '/usr/bin/python3' };
+    const vars: Record<string, string> = {
+      ...sshd.hostVars(),
+      ansible_python_interpreter: '/usr/bin/python3',
+    };
     if (ansible) vars.ansible_ssh_common_args += ` -o ControlPath=${dir}/a-${i}`;
     return `h${i + 1} ${Object.entries(vars)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
@@ -45,7 +49,8 @@ function inventory(sshd: SshdHandle, n: number, dir: string, ansible: boolean): 
 
 async function timed(tool: string, argv: string[], n: number, env: NodeJS.ProcessEnv): Promise<Measured> {
   const first = await measure(argv, env); // converges; not counted
-  if (first.code !== 0) throw new Error(`${tool} converge on ${n} hosts exited ${first.code}:\n${first.output}`);
+  if (first.code !== 0)
+    throw new Error(`${tool} converge on ${n} hosts exited ${first.code}:\n${first.output}`);
   const out: Measured[] = [];
   for (let r = 0; r < (n >= 100 ? 1 : runs); r++) {
     const m = await measure(argv, env);
@@ -68,7 +73,9 @@ async function main(): Promise<void> {
     ANSIBLE_SSH_CONTROL_PATH_DIR: dir,
   };
   try {
-    console.log(`run-playbook core benchmark: ${TASKS} no-op tasks over ssh on 127.0.0.1, forks 10, ${loadLine()}`);
+    console.log(
+      `run-playbook core benchmark: ${TASKS} no-op tasks over ssh on 127.0.0.1, forks 10, ${loadLine()}`,
+    );
     for (const n of counts) {
       const rp = await timed(
         'run-playbook',

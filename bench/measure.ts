@@ -27,7 +27,10 @@ export async function measure(argv: readonly string[], env: NodeJS.ProcessEnv = 
   const withTime = existsSync(GNU_TIME) ? [GNU_TIME, '-f', '%M %U %S', '-o', out, ...argv] : [...argv];
   const t0 = performance.now();
   const [file, ...args] = withTime;
-  const child = spawn(file as string, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file as string, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const chunks: Buffer[] = [];
   child.stdout.on('data', (b: Buffer) => chunks.push(b));
   child.stderr.on('data', (b: Buffer) => chunks.push(b));
