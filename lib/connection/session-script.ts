@@ -4,23 +4,25 @@ import type { Become } from './types.js';
 
 /**
  * The remote loop of a persistent session, in POSIX sh. Its first stdin line is the marker (kept out of
- * argv and env). Then each command is a header line `<id> <script bytes> <stdin bytes>` followed by the
- * script and its stdin, both length-framed, so a payload (a secret, a file) never passes through argv and
- * any bytes can travel. `read` never reads past its newline (POSIX), and GNU `head -c` reads exactly what it
+ * argv and env). Then each command is a header line `<id> <script lines> <stdin bytes>` followed by the
+ * script and its stdin, both framed by length, so a payload (a secret, a file) never passes through argv
+ * and any bytes can travel. `read` never reads past its newline (POSIX), and GNU `head -c` reads exactly what it
  * is asked on a pipe; elsewhere `dd bs=1` does it, slowly. A command that stops reading early leaves the rest
- * of its stdin to `cat`, so the next header is where the loop expects it. Each command runs in its own
- * `sh -c`, so its `exit` or `cd` ends only itself.
+ * of its stdin to `cat`, so the next header is where the loop expects it. Each command runs in a subshell,
+ * so its `exit` or `cd` ends only itself.
  */
 export const SESSION_LOOP = [
   'IFS= read -r M || exit 0',
   'if head --version 2>/dev/null | grep -q GNU; then take() { head -c "$1"; }',
   'else take() { dd bs=1 count="$1" 2>/dev/null; }; fi',
   `printf '%sR\\n' "$M"`,
-  `while IFS=' ' read -r i sl il; do`,
-  '  s=$(take "$sl")',
+  `while IFS=' ' read -r i n il; do`,
+  // the script comes as n lines, read by the shell itself: no process per command but the subshell
+  '  s=; while [ "$n" -gt 0 ] && IFS= read -r l; do s="$s$l\n"; n=$((n - 1)); done',
   `  printf '%sS%s\\n' "$M" "$i"; printf '%sS%s\\n' "$M" "$i" >&2`,
-  '  if [ "$il" -gt 0 ]; then take "$il" | { sh -c "$s"; r=$?; cat >/dev/null; exit $r; }',
-  '  else sh -c "$s" </dev/null; fi',
+  // ( … ) keeps the command's exit, cd and variables to itself; M is blanked so it cannot print the marker
+  '  if [ "$il" -gt 0 ]; then take "$il" | { (M= i= n= il= l=; eval "$s"); r=$?; cat >/dev/null; exit $r; }',
+  '  else (M= i= n= il= l=; eval "$s") </dev/null; fi',
   '  r=$?',
   `  printf '%sE%s %s\\n' "$M" "$i" "$r"; printf '%sE%s\\n' "$M" "$i" >&2`,
   'done',
@@ -35,10 +37,11 @@ export function sessionCommand(become: Become | undefined): string {
   return `exec ${shjoin(shell)} ${shq(SESSION_LOOP)}`;
 }
 
-/** One framed command as the loop reads it. */
+/** One framed command as the loop reads it: a header, the script as whole lines, then the stdin bytes. */
 export function frame(id: number, script: string, stdin: Buffer): Buffer {
-  const s = Buffer.from(script, 'utf8');
-  return Buffer.concat([Buffer.from(`${id} ${s.length} ${stdin.length}\n`), s, stdin]);
+  const text = script.endsWith('\n') ? script : `${script}\n`;
+  const lines = text.split('\n').length - 1;
+  return Buffer.concat([Buffer.from(`${id} ${lines} ${stdin.length}\n${text}`, 'utf8'), stdin]);
 }
 
 /**

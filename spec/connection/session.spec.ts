@@ -102,6 +102,12 @@ describe('connection: persistent sessions over ssh', function () {
     expect([r1.code, r2.stdout, r3.stdout]).to.deep.equal([0, 'abc', 'next\n']);
   });
 
+  it('runs multi-line scripts (a here-document) in a subshell: its exit, cd and variables end with it', async () => {
+    const r = await conn.exec({ sh: 'cd /tmp; x=1\ncat <<EOF\nline $x [$M]\nEOF\nexit 4' });
+    expect(r).to.deep.equal({ code: 4, stdout: 'line 1 []\n', stderr: '' });
+    expect((await conn.exec({ sh: 'echo "[$x]"; pwd' })).stdout).to.equal('[]\n/\n');
+  });
+
   it('returns when the command ends, even if a background process keeps its output open', async () => {
     const r = await conn.exec(sh`sleep 3016 & echo started`);
     expect(r).to.deep.equal({ code: 0, stdout: 'started\n', stderr: '' });
