@@ -9,6 +9,7 @@ import { renderString } from '../model/template.js';
 import { loadPlaybook, type Play } from '../playbook/index.js';
 import { registry } from '../tasks/registry.js';
 import { runPlay } from './play.js';
+import { pool } from './pool.js';
 import { preflight } from './preflight.js';
 import type { RunState } from './state.js';
 import { markSecretVars } from './vars.js';
@@ -116,9 +117,18 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
     { verbose: (host, display) => emit({ type: 'command', host, display }) },
   );
   const rs: RunState = { ...draft, conn: (h) => conns.get(h) };
+  // every play's hosts are opened at once (forks at a time), so a later play does not wait for its handshakes;
+  // a failure stays in the connection for that play's own open to report
+  const warm = pool([...new Set(hostsOf.flat())], rs.forks, (h) =>
+    conns
+      .get(h)
+      .open()
+      .catch(() => undefined),
+  );
   try {
     for (const [i, play] of plays.entries()) await runPlay(rs, play, hostsOf[i] ?? []);
   } finally {
+    await warm; // a master that came up after closeAll would outlive the run
     await conns.closeAll();
   }
   const stats: Record<string, HostStats> = Object.fromEntries(
