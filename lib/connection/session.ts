@@ -43,7 +43,8 @@ export class Session {
   private ended: { code: number } | undefined;
   private killed = false;
 
-  constructor(argv: readonly string[]) {
+  /** `startTimeoutSec`: a remote side that accepts the channel but never starts the shell is given up on */
+  constructor(argv: readonly string[], startTimeoutSec = 60) {
     const marker = `rpb${randomBytes(16).toString('hex')}`;
     const [file, ...args] = argv;
     this.child = spawn(file ?? 'false', args, { cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
@@ -72,6 +73,15 @@ export class Session {
       this.fail(new SessionLostError(this.noise.trim() || `exit ${code ?? 'by signal'}`));
     });
     this.child.stdin?.write(`${marker}\n`);
+    const timer = setTimeout(() => {
+      this.killed = true;
+      this.child.kill('SIGKILL');
+      onFail(new SessionStartError(255, `no answer from the remote shell within ${startTimeoutSec} s`));
+    }, startTimeoutSec * 1000);
+    this.ready.then(
+      () => clearTimeout(timer),
+      () => clearTimeout(timer),
+    );
   }
 
   /** Whether the process still runs; a dead session is replaced, never reused. */

@@ -17,6 +17,8 @@ export interface SessionsOptions {
   argv: (become: Become | undefined) => string[];
   /** sessions per user; each is one channel on the master, counted by sshd's MaxSessions */
   perUser: number;
+  /** seconds a new session may take to answer */
+  startTimeoutSec?: number;
 }
 
 interface Slot {
@@ -104,7 +106,7 @@ export class Sessions {
 
   private async start(slot: Slot, become: Become | undefined): Promise<Session> {
     slot.count++;
-    const s = new Session(this.o.argv(become));
+    const s = new Session(this.o.argv(become), this.o.startTimeoutSec);
     this.all.add(s);
     try {
       await s.ready;

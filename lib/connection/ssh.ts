@@ -22,6 +22,8 @@ export interface SshConnectionOptions {
   maxSessions?: number;
   /** seconds the controller waits past a command's own timeout before it closes the session */
   graceSec?: number;
+  /** seconds a new session (and so the first command) may take to answer; default 60 */
+  startTimeoutSec?: number;
 }
 
 /** The ssh options every call uses; command-line `-o` beats any config file. */
@@ -64,6 +66,7 @@ export class SshConnection implements Connection {
       host: o.host,
       argv: (become) => sshArgv(o, [], sessionCommand(become)),
       perUser: o.maxSessions ?? 4,
+      startTimeoutSec: o.startTimeoutSec,
     });
   }
 

@@ -67,7 +67,7 @@ describe('connection: persistent sessions over ssh', function () {
   let dir: string;
   let conn: SshConnection;
 
-  const connect = (graceSec?: number): SshConnection =>
+  const connect = (graceSec?: number, startTimeoutSec?: number): SshConnection =>
     new SshConnection({
       host: '127.0.0.1',
       user: 'root',
@@ -77,6 +77,7 @@ describe('connection: persistent sessions over ssh', function () {
         ...['-o', `UserKnownHostsFile=${sshd.knownHosts}`, '-o', 'StrictHostKeyChecking=yes'],
       ],
       graceSec,
+      startTimeoutSec,
     });
 
   before(async () => {
@@ -130,6 +131,27 @@ describe('connection: persistent sessions over ssh', function () {
     expect(r.code).to.equal(124);
     expect(r.stderr).to.match(/no answer within \d+ s .*its session was closed/);
     expect((await conn.exec(sh`echo again`)).stdout).to.equal('again\n');
+  });
+
+  it('gives up on a session the host never starts, as ConnectError saying so', async () => {
+    const before = new Set(sshdTree(sshd.pid));
+    const c = connect(undefined, 2);
+    let stopped: number[] = [];
+    try {
+      await c.open();
+      stopped = sshdTree(sshd.pid).filter((p) => !before.has(p));
+      expect(stopped.length, 'the new connection has its own sshd process').to.be.greaterThan(0);
+      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+      // a new user's session needs a new channel, which the stopped sshd never opens
+      const err = await c
+        .exec(sh`true`, { become: { user: 'postgres', method: 'sudo' } })
+        .catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ConnectError);
+      expect((err as Error).message).to.equal('127.0.0.1: no answer from the remote shell within 2 s');
+    } finally {
+      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      await c.close();
+    }
   });
 
   it('reports a killed sshd as ConnectError, for the command in flight and the next one', async () => {
