@@ -106,12 +106,15 @@ export class Session {
     });
   }
 
-  /** Ends the remote loop (EOF on its stdin) and, if that is not enough, the local process. */
-  close(): void {
-    if (!this.alive) return;
+  /** Ends the remote loop (EOF on its stdin) and, if that is not enough, the local process; resolves once it ended. */
+  async close(): Promise<void> {
+    if (this.ended) return;
     this.killed = true;
-    this.child.stdin?.end();
-    this.child.kill('SIGTERM');
+    const closed = new Promise((resolve) => this.child.once('close', resolve));
+    this.child.stdin?.end(); // an idle loop ends on EOF, and its channel closes cleanly
+    const timer = setTimeout(() => this.child.kill('SIGTERM'), this.current ? 0 : 2000);
+    await closed;
+    clearTimeout(timer);
   }
 
   private expire(cur: Running, sec: number): void {

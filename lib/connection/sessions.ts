@@ -73,11 +73,12 @@ export class Sessions {
     }
   }
 
-  /** Ends every session; their ssh processes exit with the master. */
-  closeAll(): void {
-    for (const s of this.all) s.close();
+  /** Ends every session and waits for their processes, so the master is idle when it is told to exit. */
+  async closeAll(): Promise<void> {
+    const all = [...this.all];
     this.all.clear();
     this.slots.clear();
+    await Promise.all(all.map((s) => s.close()));
   }
 
   private slot(become: Become | undefined): Slot {

@@ -122,7 +122,7 @@ export class SshConnection implements Connection {
 
   /** Ends the sessions and closes the master (`ssh -O exit`); otherwise it would linger for ControlPersist seconds. */
   async close(): Promise<void> {
-    this.sessions.closeAll();
+    await this.sessions.closeAll();
     if (this.opening === undefined) return;
     this.opening = undefined;
     await runProcess(sshArgv(this.o, ['-O', 'exit']), Buffer.alloc(0));
