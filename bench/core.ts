@@ -1,62 +1,96 @@
 /**
- * Benchmark of the core: a 20-task no-op playbook over the loopback sshd, on 1 and on 10 hosts.
- * Prints wall time and time per task per host (median of several runs). Figures only; nothing is asserted.
- * Run: npx tsx bench/core.ts [runs]
+ * Benchmark of the core: bench/noop.yml (20 no-op tasks) over a loopback sshd on 1, 10 and 100 inventory
+ * hosts (aliases of the same sshd, each with its own master), run as a user runs it (`node dist/cli.js`), and
+ * the same work by ansible-playbook (bench/noop.ansible.yml, pipelining on, one master per alias too) when it
+ * is installed. Prints wall time, time per task per host, peak RSS and the ratio. Figures only.
+ * Run: npm run build && npx tsx bench/core.ts [runs]   (BENCH_HOSTS=1,10 chooses the host counts;
+ * BENCH_NO_ANSIBLE=1 skips Ansible, whose 100-host run takes minutes)
  */
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPlaybook } from '../lib/engine/run.js';
-import { startSshd } from '../lib/sandbox/sshd.js';
+import { fileURLToPath } from 'node:url';
+import { type SshdHandle, startSshd } from '../lib/sandbox/sshd.js';
+import { figures, loadLine, type Measured, measure, median } from './measure.js';
 
-const runs = Number(process.argv[2] ?? 5);
+const runs = Number(process.argv[2] ?? 3);
+const counts = (process.env.BENCH_HOSTS ?? '1,10,100').split(',').map(Number);
 const TASKS = 20;
+const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+// BENCH_CLI=path/to/cli.js compares another build (e.g. the previous release) on the same machine state
+const cli = process.env.BENCH_CLI ?? here('../dist/cli.js');
 
-function playbook(dir: string): string {
-  const tasks = Array.from({ length: TASKS }, (_, i) =>
-    i % 2 === 0
-      ? `    - file: { path: "${dir}/{{inventory_hostname}}-${i}", content: "v${i}\\n", mode: "0644" }`
-      : `    - ensureLine: { path: "${dir}/{{inventory_hostname}}-${i}", line: "extra = ${i}", create: true }`,
-  );
-  return `- hosts: all\n  tasks:\n${tasks.join('\n')}\n`;
+function hasAnsible(): boolean {
+  try {
+    execFileSync('ansible-playbook', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-};
+/** An INI inventory of n aliases of the sshd; Ansible's gets a control socket per alias, as run-playbook has. */
+function inventory(sshd: SshdHandle, n: number, dir: string, ansible: boolean): string {
+  const lines = Array.from({ length: n }, (_, i) => {
+    const vars: Record<string, string> = {
+      ...sshd.hostVars(),
+      ansible_python_interpreter: '/usr/bin/python3',
+    };
+    if (ansible) vars.ansible_ssh_common_args += ` -o ControlPath=${dir}/a-${i}`;
+    return `h${i + 1} ${Object.entries(vars)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(' ')}`;
+  });
+  const file = join(dir, `hosts-${n}${ansible ? '-ansible' : ''}`);
+  writeFileSync(file, `[all]\n${lines.join('\n')}\n`);
+  return file;
+}
+
+async function timed(tool: string, argv: string[], n: number, env: NodeJS.ProcessEnv): Promise<Measured> {
+  const first = await measure(argv, env); // converges; not counted
+  if (first.code !== 0)
+    throw new Error(`${tool} converge on ${n} hosts exited ${first.code}:\n${first.output}`);
+  const out: Measured[] = [];
+  for (let r = 0; r < (n >= 100 ? 1 : runs); r++) {
+    const m = await measure(argv, env);
+    if (m.code !== 0 || /changed=[1-9]/.test(m.output))
+      throw new Error(`${tool} rerun on ${n} hosts was not a no-op (exit ${m.code}):\n${m.output}`);
+    out.push(m);
+  }
+  return median(out);
+}
 
 async function main(): Promise<void> {
   const sshd = await startSshd();
   const dir = mkdtempSync(join(tmpdir(), 'rp-bench-'));
   chmodSync(dir, 0o755);
+  const ansible = !process.env.BENCH_NO_ANSIBLE && hasAnsible();
+  const ansibleEnv = {
+    ANSIBLE_PIPELINING: '1',
+    ANSIBLE_FORKS: '10',
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_SSH_CONTROL_PATH_DIR: dir,
+  };
   try {
-    const vars = Object.entries(sshd.hostVars())
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join(' ');
-    writeFileSync(join(dir, 'play.yml'), playbook(dir));
     console.log(
-      `run-playbook core benchmark: ${TASKS}-task no-op playbook over ssh on 127.0.0.1, median of ${runs}`,
+      `run-playbook core benchmark: ${TASKS} no-op tasks over ssh on 127.0.0.1, forks 10, ${loadLine()}`,
     );
-    for (const n of [1, 10]) {
-      const hosts = Array.from({ length: n }, (_, i) => `h${i + 1} ${vars}`).join('\n');
-      writeFileSync(join(dir, `hosts${n}`), `[all]\n${hosts}\n`);
-      const opts = { inventory: [join(dir, `hosts${n}`)] };
-      const first = await runPlaybook(join(dir, 'play.yml'), opts);
-      if (first.exitCode !== 0) throw new Error(`converge failed: exit ${first.exitCode}`);
-      const times: number[] = [];
-      for (let r = 0; r < runs; r++) {
-        const t0 = performance.now();
-        const s = await runPlaybook(join(dir, 'play.yml'), opts);
-        times.push(performance.now() - t0);
-        const changed = Object.values(s.stats).reduce((a, x) => a + x.changed, 0);
-        if (changed !== 0) throw new Error(`rerun changed ${changed} tasks`);
-      }
-      const wall = median(times);
-      console.log(
-        `${String(n).padStart(2)} host(s): wall ${(wall / 1000).toFixed(2)} s, ${(wall / (TASKS * n)).toFixed(1)} ms per task per host (runs: ${times.map((t) => (t / 1000).toFixed(2)).join(', ')} s)`,
+    for (const n of counts) {
+      const rp = await timed(
+        'run-playbook',
+        ['node', cli, here('noop.yml'), '-i', inventory(sshd, n, dir, false), '-e', `bench_dir=${dir}`],
+        n,
+        {},
       );
+      console.log(`${String(n).padStart(3)} host(s)  run-playbook: ${figures(rp, TASKS * n)}`);
+      if (!ansible) continue;
+      const argv = ['ansible-playbook', here('noop.ansible.yml'), '-i', inventory(sshd, n, dir, true)];
+      const an = await timed('ansible-playbook', [...argv, '-e', `bench_dir=${dir}`], n, ansibleEnv);
+      const ratio = (an.wallMs / rp.wallMs).toFixed(1);
+      console.log(`${String(n).padStart(3)} host(s)  ansible 2.x:  ${figures(an, TASKS * n)}  -> ${ratio}x`);
     }
+    console.log(`(${loadLine()} at the end)`);
   } finally {
     await sshd.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -1,58 +1,88 @@
 /**
- * Benchmark of the main job over ssh (the sandbox pair behind a private sshd on 127.0.0.1): wall time of a
- * cold converge, of the no-op rerun, and of --check --diff on a fresh pair; median of several runs.
- * Figures only; nothing is asserted. Run as root: npx tsx bench/replication.ts [runs]
+ * Benchmark of the main job over ssh (the sandbox pair behind a private sshd on 127.0.0.1), run as a user
+ * runs it (`node dist/cli.js`): `--check --diff` on a fresh pair, the cold converge, and the no-op rerun;
+ * wall time, time per task per host, peak RSS and CPU, median of several runs. When ansible-playbook is
+ * installed, bench/replication.ansible.yml does the same work on a fresh pair of its own (pipelining on, a
+ * master per host), and the ratio is printed. Figures only.
+ * Run as root: npm run build && npx tsx bench/replication.ts [runs]   (BENCH_NO_ANSIBLE=1 skips Ansible)
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseExtraVars } from '../lib/cli/args.js';
-import { runPlaybook } from '../lib/engine/run.js';
 import { type SandboxState, sandboxDown, sandboxUp } from '../lib/sandbox/sandbox.js';
+import { figures, loadLine, type Measured, measure, median } from './measure.js';
 
 const runs = Number(process.argv[2] ?? 3);
-const playbook = fileURLToPath(new URL('../playbooks/replication.yml', import.meta.url));
+const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+// BENCH_CLI=path/to/cli.js compares another build (e.g. the previous release) on the same machine state
+const cli = process.env.BENCH_CLI ?? here('../dist/cli.js');
+/** task × host pairs of replication.yml (6 on the primary, 7 on the standby; handlers not counted) */
+const TASK_HOSTS = 6 + 7;
 
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+type Tool = (s: SandboxState, dir: string, check: boolean) => string[];
+const runPlaybook: Tool = (s, _dir, check) => [
+  ...['node', cli, here('../playbooks/replication.yml'), '-i', s.inventory, '-e', `@${s.secrets}`],
+  ...(check ? ['--check', '--diff'] : []),
+];
+const ansible: Tool = (s, dir, check) => {
+  const common = /^ansible_ssh_common_args=(".*")$/m.exec(readFileSync(s.inventory, 'utf8'))?.[1];
+  const args = `${JSON.parse(common ?? '""') as string} -o ControlPath=${dir}/a-{{ inventory_hostname }}`;
+  return [
+    ...['ansible-playbook', here('replication.ansible.yml'), '-i', s.inventory, '-e', `@${s.secrets}`],
+    // Ansible has no runuser become method; and one master per host, as run-playbook has
+    ...['-e', 'ansible_become_method=sudo', '-e', JSON.stringify({ ansible_ssh_common_args: args })],
+    ...(check ? ['--check', '--diff'] : []),
+  ];
+};
+const ansibleEnv = { ANSIBLE_PIPELINING: '1', ANSIBLE_NOCOLOR: '1' };
 
-async function timed(s: SandboxState, check: boolean): Promise<number> {
-  const t0 = performance.now();
-  const r = await runPlaybook(playbook, {
-    inventory: [s.inventory],
-    extraVars: parseExtraVars(`@${s.secrets}`),
-    check,
-  });
-  if (r.exitCode !== 0) throw new Error(`replication.yml exited ${r.exitCode}`);
-  return performance.now() - t0;
-}
-
-async function withSandbox<T>(fn: (s: SandboxState) => Promise<T>): Promise<T> {
+async function pairRuns(tool: Tool, env: NodeJS.ProcessEnv): Promise<Measured[]> {
   const dir = mkdtempSync(join(tmpdir(), 'rp-bench-'));
   chmodSync(dir, 0o755);
   const s = await sandboxUp({ root: join(dir, 'sandbox'), ssh: true });
   try {
-    return await fn(s);
+    const out: Measured[] = [];
+    for (const check of [true, false, false]) {
+      const m = await measure(tool(s, dir, check), { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: dir });
+      if (m.code !== 0) throw new Error(`${tool(s, dir, check).join(' ')} exited ${m.code}:\n${m.output}`);
+      out.push(m);
+    }
+    return out;
   } finally {
     await sandboxDown(s.root);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const cold: number[] = [];
-const rerun: number[] = [];
-const check: number[] = [];
-for (let i = 0; i < runs; i++) {
-  await withSandbox(async (s) => {
-    check.push(await timed(s, true));
-    cold.push(await timed(s, false));
-    rerun.push(await timed(s, false));
-  });
+function hasAnsible(): boolean {
+  try {
+    execFileSync('ansible-playbook', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
-const fmt = (xs: number[]) =>
-  `${(median(xs) / 1000).toFixed(2)} s (runs: ${xs.map((x) => (x / 1000).toFixed(2)).join(', ')})`;
-console.log(`replication.yml over ssh on 127.0.0.1 (sandbox pair, PostgreSQL 15), median of ${runs}`);
-console.log(`  --check --diff, fresh pair: ${fmt(check)}`);
-console.log(`  cold converge:              ${fmt(cold)}`);
-console.log(`  no-op rerun:                ${fmt(rerun)}`);
+
+const tools: [string, Tool, NodeJS.ProcessEnv][] = [['run-playbook', runPlaybook, {}]];
+if (!process.env.BENCH_NO_ANSIBLE && hasAnsible()) tools.push(['ansible', ansible, ansibleEnv]);
+const results = new Map<string, Measured[][]>();
+console.log(
+  `replication.yml over ssh on 127.0.0.1 (sandbox pair, PostgreSQL 15), median of ${runs}, ${loadLine()}`,
+);
+for (let i = 0; i < runs; i++)
+  for (const [name, tool, env] of tools)
+    results.set(name, [...(results.get(name) ?? []), await pairRuns(tool, env)]);
+const steps = ['--check --diff, fresh pair', 'cold converge', 'no-op rerun'];
+steps.forEach((step, k) => {
+  const ours = median((results.get('run-playbook') ?? []).map((r) => r[k] as Measured));
+  console.log(`  ${step.padEnd(26)} run-playbook: ${figures(ours, TASK_HOSTS)}`);
+  const theirs = results.get('ansible');
+  if (!theirs) return;
+  const a = median(theirs.map((r) => r[k] as Measured));
+  console.log(
+    `  ${''.padEnd(26)} ansible:      ${figures(a, TASK_HOSTS)} -> ${(a.wallMs / ours.wallMs).toFixed(1)}x`,
+  );
+});
+console.log(`(${loadLine()} at the end)`);

@@ -2,25 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { applyRolesPath, describeCfg } from './cli/ansible-cfg.js';
 import { type CliArgs, parseCli } from './cli/args.js';
-import { helpText } from './cli/help.js';
-import { listHosts, listTasks } from './cli/list.js';
-import { playbookSchema } from './cli/schema.js';
-import { formatStatus, replicationStatus } from './cli/status.js';
-import { taskHelp } from './cli/task-help.js';
-import { detailedExitCode, prepareRun, runPlaybook } from './engine/run.js';
 import { ExitCode, RunPlaybookError, signalExitCode, UsageError } from './errors.js';
-import { loadInventory, toAnsibleList } from './inventory/index.js';
-import { loadPlaybook } from './playbook/index.js';
-import { consoleReporter, jsonReporter } from './report/index.js';
-import { sandboxDown, sandboxUp } from './sandbox/sandbox.js';
 import { redact } from './secret.js';
-import { registry } from './tasks/registry.js';
+
+// Everything else is imported when a command needs it: `--version` must not pay for ajv, handlebars and the
+// tasks (about 1 s of start-up on a busy 2-core machine).
 
 const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
 async function sandbox(a: CliArgs): Promise<number> {
+  const { sandboxDown, sandboxUp } = await import('./sandbox/sandbox.js');
   if (a.action === 'down') {
     const removed = await sandboxDown(a.sandbox.dir);
     process.stdout.write(removed ? 'sandbox removed\n' : 'no sandbox here\n');
@@ -41,12 +34,23 @@ async function sandbox(a: CliArgs): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const a = parseCli(argv);
-  if (a.command === 'help' || a.command === 'version') {
-    const help = a.action === undefined ? helpText(version) : taskHelp(a.action);
-    process.stdout.write(a.command === 'help' ? help : `run-playbook ${version}\n`);
+  if (a.command === 'version') {
+    process.stdout.write(`run-playbook ${version}\n`);
+    return ExitCode.ok;
+  }
+  if (a.command === 'help') {
+    const help =
+      a.action === undefined
+        ? (await import('./cli/help.js')).helpText(version)
+        : (await import('./cli/task-help.js')).taskHelp(a.action);
+    process.stdout.write(help);
     return ExitCode.ok;
   }
   if (a.command === 'schema') {
+    const [{ playbookSchema }, { registry }] = await Promise.all([
+      import('./cli/schema.js'),
+      import('./tasks/registry.js'),
+    ]);
     process.stdout.write(`${JSON.stringify(playbookSchema(registry), null, 2)}\n`);
     return ExitCode.ok;
   }
@@ -54,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
   if (a.verbosity > 0)
     (a.json || a.command === 'inventory' ? process.stderr : process.stdout).write(describeCfg(a.config));
   applyRolesPath(a.config);
+  const { loadInventory, toAnsibleList } = await import('./inventory/index.js');
   if (a.command === 'inventory') {
     const inv = await loadInventory(a.inventory);
     // values of vault-encrypted files are secrets here too (masked before JSON escapes them)
@@ -63,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (a.command === 'sandbox') return sandbox(a);
   if (a.command === 'status') {
+    const { formatStatus, replicationStatus } = await import('./cli/status.js');
     const inv = await loadInventory(a.inventory);
     const nodes = await replicationStatus(inv, a.limit ?? 'all', a.extraVars, a.config.hostDefaults);
     process.stdout.write(a.json ? `${JSON.stringify(nodes, null, 2)}\n` : formatStatus(nodes));
@@ -70,6 +76,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const file = a.playbook ?? '';
   if (a.syntaxCheck) {
+    const [{ loadPlaybook }, { registry }] = await Promise.all([
+      import('./playbook/index.js'),
+      import('./tasks/registry.js'),
+    ]);
     await loadPlaybook(file, registry);
     process.stdout.write(`\nplaybook: ${file}\n`);
     return ExitCode.ok;
@@ -85,13 +95,16 @@ async function main(argv: string[]): Promise<number> {
     forks: a.forks,
     hostDefaults: a.config.hostDefaults,
   };
+  const { detailedExitCode, prepareRun, runPlaybook } = await import('./engine/run.js');
   if (a.listHosts || a.listTasks) {
+    const { listHosts, listTasks } = await import('./cli/list.js');
     const { plays, hostsOf } = await prepareRun(file, opts);
     process.stdout.write(
       a.listHosts ? listHosts(file, plays, hostsOf) : listTasks(file, plays, a.tags, a.skipTags),
     );
     return ExitCode.ok;
   }
+  const { consoleReporter, jsonReporter } = await import('./report/index.js');
   const json = a.json ? jsonReporter() : undefined;
   const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
   const con = json

@@ -1,8 +1,9 @@
-import { $ } from 'zx';
 import { ConnectError } from '../errors.js';
 import type { Cmd } from '../model/command.js';
-import { buildScript, displayCommand } from './become.js';
-import { redactResult, runProcess, spawnProcess, stdinBytes } from './process.js';
+import { buildScript, displayCommand, needsBecome } from './become.js';
+import { runProcess, spawnProcess, stdinBytes } from './process.js';
+import { commandScript, KILL_AFTER_SEC, sessionCommand } from './session-script.js';
+import { Sessions } from './sessions.js';
 import type { Connection, ExecOptions, ExecResult, Spawned } from './types.js';
 
 /** How to reach one inventory host through OpenSSH. */
@@ -18,8 +19,12 @@ export interface SshConnectionOptions {
   /** other ssh flags from `ansible_ssh_common_args` / `ansible_ssh_extra_args` */
   flags?: readonly string[];
   connectTimeout?: number;
-  /** commands in flight on the master; sshd refuses sessions beyond its MaxSessions (default 10) */
+  /** persistent sessions per become user; each is a channel that sshd's MaxSessions (default 10) counts */
   maxSessions?: number;
+  /** seconds the controller waits past a command's own timeout before it closes the session */
+  graceSec?: number;
+  /** seconds a new session (and so the first command) may take to answer; default 60 */
+  startTimeoutSec?: number;
 }
 
 /** The ssh options every call uses; command-line `-o` beats any config file. */
@@ -35,33 +40,37 @@ export function sshArgs(o: SshConnectionOptions): string[] {
 }
 
 /**
- * The whole ssh argv after `ssh`: the common options, then `extra` (`-G`, `-O exit`), then `--` so that an
- * inventory name starting with `-` is a destination and never an option, then the remote script if any.
+ * Every ssh argv this transport runs, built here only: options, then `extra` (e.g. `-O exit`, `-G`), then `--`
+ * so that an inventory name starting with `-` is a destination and never an option, then the destination, then
+ * the remote command as one word (ssh joins its words and the remote shell parses them again, so it must be
+ * one quoted string).
  */
-export function sshArgv(o: SshConnectionOptions, extra: readonly string[], script?: string): string[] {
-  return [...sshArgs(o), ...extra, '--', o.host, ...(script === undefined ? [] : [script])];
+export function sshArgv(o: SshConnectionOptions, extra: readonly string[], remote?: string): string[] {
+  return ['ssh', ...sshArgs(o), ...extra, '--', o.host, ...(remote === undefined ? [] : [remote])];
 }
 
-/** ssh's own complaint, without the noise of a fallback from a busy master. */
-function sshMessage(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim());
-  const useful = lines.filter((l) => l && !/^mux_client|ControlSocket .* already exists/.test(l));
-  return useful.join('\n') || 'ssh exited with 255 and no message';
-}
-
-/** OpenSSH with a ControlMaster per inventory host; the remote command is one POSIX-quoted string. */
+/**
+ * OpenSSH with a ControlMaster per inventory host. Commands run in persistent remote shells over the master
+ * (see sessions.ts): a command costs a write and a read, not a new ssh process and a login shell. Streams
+ * (copies) keep a channel of their own.
+ */
 export class SshConnection implements Connection {
   readonly host: string;
   onCommand?: (display: string) => void;
   private login: string | undefined;
   private opening: Promise<void> | undefined;
   private closed = false;
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly sessions: Sessions;
 
   constructor(private readonly o: SshConnectionOptions) {
     this.host = o.host;
     this.login = o.user;
+    this.sessions = new Sessions({
+      host: o.host,
+      argv: (become) => sshArgv(o, [], sessionCommand(become)),
+      perUser: o.maxSessions ?? 4,
+      startTimeoutSec: o.startTimeoutSec,
+    });
   }
 
   /** The login user (from `ansible_user`, or `ssh -G` once opened). */
@@ -69,7 +78,7 @@ export class SshConnection implements Connection {
     return this.login;
   }
 
-  /** Opens the master with one `true`, so a fan-out that follows shares it. Throws ConnectError. */
+  /** Opens the master with the login user's first session, so a fan-out that follows shares it. Throws ConnectError. */
   open(): Promise<void> {
     // after close() (the end of a run, or a signal) nothing may open a new master behind the run's back
     if (this.closed) return Promise.reject(new ConnectError(this.host, `${this.host}: connection closed`));
@@ -78,94 +87,50 @@ export class SshConnection implements Connection {
   }
 
   private async doOpen(): Promise<void> {
-    const [r, user] = await Promise.all([this.ssh('true', Buffer.alloc(0)), this.resolveUser()]);
-    if (r.exitCode !== 0) throw new ConnectError(this.host, `${this.host}: ${sshMessage(r.stderr)}`);
+    const [, user] = await Promise.all([this.sessions.open(), this.resolveUser()]);
     this.login ??= user;
   }
 
   /** `ssh -G` prints the resolved config without connecting; we need only the user. */
   private async resolveUser(): Promise<string | undefined> {
     if (this.login !== undefined) return this.login;
-    const g = await $({ quiet: true, nothrow: true })`ssh ${sshArgv(this.o, ['-G'])}`;
+    const g = await runProcess(sshArgv(this.o, ['-G']), Buffer.alloc(0));
     return /^user (.+)$/m.exec(g.stdout)?.[1];
   }
 
   /** Runs the command on the host; a non-zero exit is returned, never thrown; ConnectError when unreachable. */
   async exec(cmd: Cmd, opts: ExecOptions = {}): Promise<ExecResult> {
-    await this.open();
-    this.onCommand?.(displayCommand(cmd.sh, opts.become, this.login));
-    const script = buildScript(cmd.sh, opts, this.login);
-    await this.acquire();
     try {
-      const backstop = opts.timeoutSec !== undefined ? opts.timeoutSec + 15 : undefined;
-      const r = await this.ssh(script, stdinBytes(opts.stdin), backstop);
-      // our own ssh killed (by someone, or by the backstop): the command's fate on the host is unknown
-      if (r.signal) throw new ConnectError(this.host, `${this.host}: ssh was killed by ${r.signal}`);
-      if (r.exitCode === 255 && r.stdout === '' && !(await this.masterAlive())) {
-        throw new ConnectError(this.host, `${this.host}: ${sshMessage(r.stderr)}`);
-      }
-      return redactResult({ code: r.exitCode ?? 255, stdout: r.stdout, stderr: r.stderr });
-    } finally {
-      this.release();
+      await this.open();
+    } catch (e) {
+      this.opening = undefined; // the next command tries again
+      throw e;
     }
+    this.onCommand?.(displayCommand(cmd.sh, opts.become, this.login));
+    const become = needsBecome(opts.become, this.login) ? opts.become : undefined;
+    const deadline =
+      opts.timeoutSec !== undefined ? opts.timeoutSec + KILL_AFTER_SEC + (this.o.graceSec ?? 10) : undefined;
+    return this.sessions.run(commandScript(cmd.sh, opts), stdinBytes(opts.stdin), become, deadline);
   }
 
   /**
-   * Starts the command with streamed stdin/stdout over the master (call after open()). A long copy holds one
-   * session outside the MaxSessions queue: it is one extra session at most per copy.
+   * Starts the command with streamed stdin/stdout on a channel of its own (call after open()): a copy may run
+   * for hours and must not hold a session other commands wait for.
    */
   spawn(cmd: Cmd, opts: ExecOptions = {}): Spawned {
     this.onCommand?.(displayCommand(cmd.sh, opts.become, this.login));
-    const script = buildScript(cmd.sh, opts, this.login);
-    const p = spawnProcess(['ssh', ...sshArgv(this.o, [], script)]);
+    const p = spawnProcess(sshArgv(this.o, [], buildScript(cmd.sh, opts, this.login)));
     if (opts.stdin !== undefined) p.stdin.end(stdinBytes(opts.stdin));
     // stderr stays raw: the copy reads data (the backup label) from it; messages are masked when shown
     return { stdout: p.stdout, stdin: p.stdin, done: p.done };
   }
 
-  /** Closes the master (`ssh -O exit`); otherwise it would linger for ControlPersist seconds. */
+  /** Ends the sessions and closes the master (`ssh -O exit`); otherwise it would linger for ControlPersist seconds. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.sessions.closeAll();
     if (this.opening === undefined) return;
     this.opening = undefined;
-    await $({ quiet: true, nothrow: true })`ssh ${sshArgv(this.o, ['-O', 'exit'])}`;
-  }
-
-  /** 255 is also a remote command's own exit code: a live master means the host answered. */
-  private async masterAlive(): Promise<boolean> {
-    const r = await $({ quiet: true, nothrow: true })`ssh ${sshArgv(this.o, ['-O', 'check'])}`;
-    return r.exitCode === 0;
-  }
-
-  /**
-   * ssh spawned directly (no local shell in between: zx's bash cost ~10 ms a command). The remote command is
-   * one argument: ssh joins its words and the remote shell parses them again, so it must be one quoted string.
-   */
-  private async ssh(
-    script: string,
-    stdin: Buffer,
-    backstopSec?: number,
-  ): Promise<{ exitCode: number; stdout: string; stderr: string; signal?: NodeJS.Signals }> {
-    const r = await runProcess(['ssh', ...sshArgv(this.o, [], script)], stdin, { backstopSec });
-    return {
-      exitCode: r.code,
-      stdout: r.stdout,
-      stderr: r.stderr,
-      ...(r.signal ? { signal: r.signal } : {}),
-    };
-  }
-
-  private async acquire(): Promise<void> {
-    if (this.active < (this.o.maxSessions ?? 8)) {
-      this.active++;
-      return;
-    }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.active--;
+    await runProcess(sshArgv(this.o, ['-O', 'exit']), Buffer.alloc(0));
   }
 }

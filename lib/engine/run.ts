@@ -10,6 +10,7 @@ import { loadPlaybook, type Play } from '../playbook/index.js';
 import { registry } from '../tasks/registry.js';
 import { never, type RunSignals, signalName, whenAborted } from './interrupt.js';
 import { runPlay } from './play.js';
+import { pool } from './pool.js';
 import { preflight } from './preflight.js';
 import { seedLint } from './seed-lint.js';
 import type { RunState } from './state.js';
@@ -149,6 +150,14 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
     });
     void conns.closeAll();
   });
+  // every play's hosts are opened at once (forks at a time), so a later play does not wait for its handshakes;
+  // a failure stays in the connection for that play's own open to report
+  const warm = pool([...new Set(hostsOf.flat())], rs.forks, (h) =>
+    conns
+      .get(h)
+      .open()
+      .catch(() => undefined),
+  );
   try {
     for (const [i, play] of plays.entries()) {
       if (stop.aborted) break;
@@ -157,6 +166,7 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
   } finally {
     untilStop();
     untilCut();
+    await warm; // a master that came up after closeAll would outlive the run
     await conns.closeAll();
   }
   if (stop.aborted)

@@ -146,7 +146,8 @@ export async function startSshd(opts: { dir?: string; detach?: boolean } = {}): 
       ansible_ssh_common_args: `-o IdentitiesOnly=yes -o UserKnownHostsFile=${shq(knownHosts)} -o StrictHostKeyChecking=yes`,
     }),
     async stop() {
-      if (child.exitCode === null) {
+      // a child killed by a signal has exitCode null too, and its 'exit' has already been emitted
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;

@@ -1,0 +1,136 @@
+import { ConnectError } from '../errors.js';
+import { type RawResult, redactResult } from './process.js';
+import { Session, SessionLostError, SessionStartError } from './session.js';
+import type { Become } from './types.js';
+
+/** ssh's own complaint, without the noise of a fallback from a busy master. */
+export function sshMessage(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim());
+  const useful = lines.filter((l) => l && !/^mux_client|ControlSocket .* already exists/.test(l));
+  return useful.join('\n') || 'ssh exited with 255 and no message';
+}
+
+/** How a host's sessions are started and how many may run at once per user. */
+export interface SessionsOptions {
+  host: string;
+  /** the local argv that starts a session as this user (e.g. ssh … host 'exec sudo … sh -c LOOP') */
+  argv: (become: Become | undefined) => string[];
+  /** sessions per user; each is one channel on the master, counted by sshd's MaxSessions */
+  perUser: number;
+  /** seconds a new session may take to answer */
+  startTimeoutSec?: number;
+}
+
+interface Slot {
+  idle: Session[];
+  count: number;
+  waiting: (() => void)[];
+}
+
+/**
+ * A host's persistent sessions, one set per become user: a command waits for an idle session of its user,
+ * or starts one while fewer than `perUser` exist. A session whose process ended is dropped; the next command
+ * starts a new one (one reconnect), and a failed start is the host being unreachable.
+ */
+export class Sessions {
+  private readonly slots = new Map<string, Slot>();
+  private readonly all = new Set<Session>();
+
+  constructor(private readonly o: SessionsOptions) {}
+
+  /** Starts the login user's first session (this also opens the ssh master); ConnectError when it fails. */
+  async open(): Promise<void> {
+    const s = await this.acquire(undefined);
+    this.release(undefined, s);
+  }
+
+  /** Runs one script; a non-zero exit is a result, a lost or unreachable host a ConnectError. */
+  async run(
+    script: string,
+    stdin: Buffer,
+    become: Become | undefined,
+    deadlineSec?: number,
+  ): Promise<RawResult> {
+    let s: Session;
+    try {
+      s = await this.acquire(become);
+    } catch (e) {
+      // sudo/su refusing (a password asked, no such user) is the command failing, not the host unreachable
+      if (e instanceof SessionStartError && become && e.code !== 255)
+        return redactResult({ code: e.code, stdout: '', stderr: e.stderr });
+      throw e;
+    }
+    try {
+      return redactResult(await s.run(script, stdin, deadlineSec));
+    } catch (e) {
+      if (!(e instanceof SessionLostError)) throw e;
+      throw new ConnectError(
+        this.o.host,
+        `${this.o.host}: the connection was lost while a command ran: ${sshMessage(e.message)}`,
+      );
+    } finally {
+      this.release(become, s);
+    }
+  }
+
+  /** Ends every session and waits for their processes, so the master is idle when it is told to exit. */
+  async closeAll(): Promise<void> {
+    const all = [...this.all];
+    this.all.clear();
+    this.slots.clear();
+    await Promise.all(all.map((s) => s.close()));
+  }
+
+  private slot(become: Become | undefined): Slot {
+    const key = become ? `${become.method}:${become.user}` : '';
+    let slot = this.slots.get(key);
+    if (!slot) {
+      slot = { idle: [], count: 0, waiting: [] };
+      this.slots.set(key, slot);
+    }
+    return slot;
+  }
+
+  private async acquire(become: Become | undefined): Promise<Session> {
+    const slot = this.slot(become);
+    for (;;) {
+      const idle = slot.idle.pop();
+      if (idle?.alive) return idle;
+      if (idle) {
+        this.drop(slot, idle);
+        continue;
+      }
+      if (slot.count < this.o.perUser) return this.start(slot, become);
+      await new Promise<void>((resolve) => slot.waiting.push(resolve));
+    }
+  }
+
+  private async start(slot: Slot, become: Become | undefined): Promise<Session> {
+    slot.count++;
+    const s = new Session(this.o.argv(become), this.o.startTimeoutSec);
+    this.all.add(s);
+    try {
+      await s.ready;
+      return s;
+    } catch (e) {
+      this.drop(slot, s);
+      if (e instanceof SessionStartError && (e.code === 255 || !become))
+        throw new ConnectError(this.o.host, `${this.o.host}: ${sshMessage(e.stderr)}`);
+      throw e;
+    }
+  }
+
+  private release(become: Become | undefined, s: Session): void {
+    if (!this.all.has(s)) return; // closed meanwhile
+    const slot = this.slot(become);
+    if (s.alive) slot.idle.push(s);
+    else this.drop(slot, s, false);
+    slot.waiting.shift()?.();
+  }
+
+  private drop(slot: Slot, s: Session, wake = true): void {
+    slot.count--;
+    this.all.delete(s);
+    if (wake) slot.waiting.shift()?.();
+  }
+}

@@ -1,0 +1,183 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { SshConnection } from '../../lib/connection/ssh.js';
+import { ConnectError } from '../../lib/errors.js';
+import { sh } from '../../lib/model/command.js';
+import { type SshdHandle, startSshd } from '../../lib/sandbox/sshd.js';
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  argv: string;
+}
+
+function procs(): Proc[] {
+  const out: Proc[] = [];
+  for (const p of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ');
+      out.push({ pid: Number(p), ppid, argv });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+/** Pids whose argv contains `token` (a number only this spec uses), to clean up what the spec started. */
+const withArgv = (token: string): number[] =>
+  procs()
+    .filter((p) => p.argv.includes(token) && !p.argv.includes('/proc'))
+    .map((p) => p.pid);
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function until(what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+/** sshd and every process under it (its per-connection children): what a crashed or killed sshd takes down. */
+function sshdTree(root: number): number[] {
+  const all = procs();
+  const out = [root];
+  for (let i = 0; i < out.length; i++)
+    for (const p of all) if (p.ppid === out[i] && p.argv.startsWith('sshd')) out.push(p.pid);
+  return out;
+}
+
+describe('connection: persistent sessions over ssh', function () {
+  this.timeout(90_000);
+  let sshd: SshdHandle;
+  let dir: string;
+  let conn: SshConnection;
+
+  const connect = (graceSec?: number, startTimeoutSec?: number): SshConnection =>
+    new SshConnection({
+      host: '127.0.0.1',
+      user: 'root',
+      controlPath: join(dir, `cm-${Math.random().toString(36).slice(2, 8)}`),
+      flags: [
+        ...['-p', String(sshd.port), '-i', sshd.keyFile],
+        ...['-o', `UserKnownHostsFile=${sshd.knownHosts}`, '-o', 'StrictHostKeyChecking=yes'],
+      ],
+      graceSec,
+      startTimeoutSec,
+    });
+
+  before(async () => {
+    sshd = await startSshd();
+    dir = mkdtempSync(join(tmpdir(), 'rpb-sess-'));
+    conn = connect(1);
+  });
+  after(async () => {
+    await conn?.close();
+    await sshd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps output without a final newline, and stdout apart from stderr', async () => {
+    const r = await conn.exec(sh`printf out; printf err >&2; exit 3`);
+    expect(r).to.deep.equal({ code: 3, stdout: 'out', stderr: 'err' });
+  });
+
+  it('stays in step when a command leaves its stdin payload unread', async () => {
+    const r1 = await conn.exec(sh`true`, { stdin: Buffer.alloc(300_000, 120) });
+    const r2 = await conn.exec(sh`head -c 3`, { stdin: 'abcdef' });
+    const r3 = await conn.exec(sh`echo next`);
+    expect([r1.code, r2.stdout, r3.stdout]).to.deep.equal([0, 'abc', 'next\n']);
+  });
+
+  it('runs multi-line scripts (a here-document) in a subshell: its exit, cd and variables end with it', async () => {
+    const r = await conn.exec({ sh: 'cd /tmp; x=1\ncat <<EOF\nline $x [$M]\nEOF\nexit 4' });
+    expect(r).to.deep.equal({ code: 4, stdout: 'line 1 []\n', stderr: '' });
+    expect((await conn.exec({ sh: 'echo "[$x]"; pwd' })).stdout).to.equal('[]\n/\n');
+  });
+
+  it('returns when the command ends, even if a background process keeps its output open', async () => {
+    const r = await conn.exec(sh`sleep 3016 & echo started`);
+    expect(r).to.deep.equal({ code: 0, stdout: 'started\n', stderr: '' });
+    killAll(withArgv('sleep 3016'));
+  });
+
+  it('reports a become that sudo refuses as the command failing, not as an unreachable host', async () => {
+    const r = await conn.exec(sh`true`, { become: { user: 'no-such-user-8', method: 'sudo' } });
+    expect(r.code).to.not.equal(0);
+    expect(r.stderr).to.match(/unknown user|no-such-user-8/);
+    expect((await conn.exec(sh`id -un`, { become: { user: 'postgres', method: 'sudo' } })).stdout).to.equal(
+      'postgres\n',
+    );
+  });
+
+  it('closes the session of a command that outlives its timeout and says so; the next command works', async () => {
+    // the command stops its own `timeout` process, so the remote timeout never fires
+    const r = await conn.exec(sh`kill -STOP $PPID; sleep 3017`, { timeoutSec: 1 });
+    killAll(withArgv('sleep 3017'));
+    expect(r.code).to.equal(124);
+    expect(r.stderr).to.match(/no answer within \d+ s .*its session was closed/);
+    expect((await conn.exec(sh`echo again`)).stdout).to.equal('again\n');
+  });
+
+  it('gives up on a session the host never starts, as ConnectError saying so', async () => {
+    const before = new Set(sshdTree(sshd.pid));
+    const c = connect(undefined, 2);
+    let stopped: number[] = [];
+    try {
+      await c.open();
+      stopped = sshdTree(sshd.pid).filter((p) => !before.has(p));
+      expect(stopped.length, 'the new connection has its own sshd process').to.be.greaterThan(0);
+      for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+      // a new user's session needs a new channel, which the stopped sshd never opens
+      const err = await c
+        .exec(sh`true`, { become: { user: 'postgres', method: 'sudo' } })
+        .catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(ConnectError);
+      expect((err as Error).message).to.equal('127.0.0.1: no answer from the remote shell within 2 s');
+    } finally {
+      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      await c.close();
+    }
+  });
+
+  it('reports a killed sshd as ConnectError, for the command in flight and the next one', async () => {
+    const own = await startSshd();
+    const saved = sshd;
+    sshd = own;
+    const c = connect();
+    sshd = saved;
+    try {
+      await c.open();
+      const inFlight = c.exec(sh`sleep 3018`).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await until('the remote sleep runs', () => withArgv('sleep 3018').length > 0);
+      killAll(sshdTree(own.pid));
+      const lost = await inFlight;
+      expect(lost).to.be.instanceOf(ConnectError);
+      expect((lost as Error).message).to.match(/^127\.0\.0\.1: the connection was lost while a command ran/);
+      const next = await c.exec(sh`true`).catch((e: unknown) => e);
+      expect(next).to.be.instanceOf(ConnectError);
+      expect((next as Error).message).to.match(/Connection refused/);
+    } finally {
+      killAll(withArgv('sleep 3018'));
+      await c.close();
+      await own.stop();
+    }
+  });
+});
