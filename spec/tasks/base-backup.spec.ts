@@ -199,6 +199,14 @@ describe('waitForReplication: reading both sides', () => {
       syncState: 'async',
     });
   });
+  it('is not streaming until the standby has replied: no replay position yet, no lag to report', () => {
+    const r = readReplication(ok('streaming\x1f\x1f\x1fasync\n'), ok('streaming\n'));
+    expect(r.streaming).to.equal(false);
+    expect(r.data.lagBytes).to.equal(null);
+    expect(r.summary).to.equal(
+      'walsender on the primary: streaming (no reply from the standby yet); walreceiver on the standby: streaming',
+    );
+  });
   it('says what is missing', () => {
     const r = readReplication(ok(''), { code: 2, stdout: '', stderr: 'psql: error: connection refused\n' });
     expect(r.streaming).to.equal(false);
