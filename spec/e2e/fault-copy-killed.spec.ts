@@ -43,34 +43,43 @@ const signal = (pids: readonly number[], sig: NodeJS.Signals) => {
   }
 };
 
-const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ppidOf = (pid: number): number => {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ')'
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+};
+
+/** Polls a condition (no fixed sleep decides anything); throws after `what` did not happen within a minute. */
+async function until(what: string, cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`waited a minute for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 
 /**
- * Holds the copy's sending side in small steps (SIGSTOP/SIGCONT) until the target holds global/pg_control — the
- * file whose system identifier made an interrupted copy look complete — then kills `victims` mid-copy.
+ * Interrupts a copy at a point that used to look complete: the data, global/pg_control included, has arrived,
+ * but the copy never finished. `hold` stops the process the copy's end waits on (SIGSTOP) as soon as it exists;
+ * once `ready` holds, `victims` are killed. Whatever happens, nothing is left stopped.
  */
-async function killMidCopy(
-  sender: readonly string[],
-  target: string,
-  victims: readonly string[],
-): Promise<void> {
-  let pids: number[] = [];
-  for (let i = 0; i < 6000 && pids.length === 0; i++) {
-    pids = pidsOf(sender);
-    if (pids.length === 0) await tick(5);
+async function killMidCopy(hold: () => number[], ready: () => boolean, victims: () => number[]) {
+  let held: number[] = [];
+  try {
+    await until('the copy to start', () => {
+      held = hold();
+      signal(held, 'SIGSTOP');
+      return held.length > 0;
+    });
+    await until('the data and global/pg_control to arrive', ready);
+    signal([...victims(), ...held], 'SIGKILL');
+  } finally {
+    signal(held, 'SIGCONT');
   }
-  if (pids.length === 0) throw new Error(`the copy never started (${sender.join(' ')})`);
-  signal(pids, 'SIGSTOP');
-  for (let i = 0; i < 3000 && !existsSync(join(target, 'global', 'pg_control')); i++) {
-    pids = pidsOf(sender);
-    signal(pids, 'SIGCONT');
-    await tick(2);
-    signal(pids, 'SIGSTOP');
-    await tick(10);
-  }
-  if (!existsSync(join(target, 'global', 'pg_control'))) throw new Error('pg_control never arrived');
-  signal(pidsOf(victims), 'SIGKILL');
-  signal(pidsOf(sender), 'SIGKILL');
 }
 
 /** Every file under a dir with its content hash: the bytes that must never be deleted. */
@@ -144,12 +153,23 @@ describe('fault: a copy killed halfway (real sshd, real servers)', function () {
     return tree(standbyDir);
   }
 
-  it('low-level copy: the receiving tar killed; the run fails, the rerun moves the partial dir aside and converges', async () => {
+  it('low-level copy: the sender killed after the data arrived, before the label; the run fails, the rerun moves the partial dir aside and converges', async () => {
     const run = play(s, '-l', 'standby', '-e', 'pg_backup_method=lowlevel');
-    await killMidCopy(['tar', '-C', primaryDir, '-cf'], standbyDir, ['tar', '-C', standbyDir, '-xf']);
+    // the sending psql runs tar through \!, then pg_backup_stop: held, the label never comes
+    const sender = () => pidsOf(['tar', '-C', primaryDir, '-cf']);
+    const psqlOf = (tar: number) => ppidOf(ppidOf(tar));
+    const control = join(standbyDir, 'global', 'pg_control');
+    await killMidCopy(
+      () =>
+        sender()
+          .map(psqlOf)
+          .filter((p) => p > 0),
+      () => sender().length === 0 && existsSync(control),
+      () => [],
+    );
     const r = await run;
     expect(r.code, r.stdout + r.stderr).to.equal(2);
-    expect(r.stdout).to.match(/fatal: \[pg2\].*receive into/);
+    expect(r.stdout).to.match(/fatal: \[pg2\].*send pg1:/);
     const partial = partialLeft();
     expect(existsSync(join(standbyDir, 'backup_label'))).to.equal(false);
     await rerunConverges(partial);
@@ -157,8 +177,10 @@ describe('fault: a copy killed halfway (real sshd, real servers)', function () {
 
   it('pg_basebackup killed after pg_control arrived; the run fails, the rerun moves the partial dir aside and converges', async () => {
     const run = play(s, '-l', 'standby');
-    const pgbb = ['-D', standbyDir, '-X', 'stream'];
-    await killMidCopy(pgbb, standbyDir, pgbb);
+    // pg_basebackup -X stream forks a WAL streamer; held, the backup cannot finish after pg_control (sent last)
+    const pgbb = () => pidsOf(['-D', standbyDir, '-X', 'stream']);
+    const streamer = () => pgbb().filter((p) => pgbb().includes(ppidOf(p)));
+    await killMidCopy(streamer, () => existsSync(join(standbyDir, 'global', 'pg_control')), pgbb);
     const r = await run;
     expect(r.code, r.stdout + r.stderr).to.equal(2);
     expect(r.stdout).to.match(/fatal: \[pg2\].*pg_basebackup/);
