@@ -75,7 +75,10 @@ async function serverFiles(s: SandboxState, n: SandboxNode): Promise<string> {
     `${data}/standby.signal`,
     `${data}/recovery.conf`,
   ];
-  paths.push(join(dirname(data), '.pgpass-run-playbook'));
+  // the default passfile sits beside the data dir: private to the sandbox with initdb, but shared by every
+  // Debian cluster of this version on the machine (other runs may write it), so only the former is compared
+  const passfile = join(dirname(data), '.pgpass-run-playbook');
+  if (passfile.startsWith(`${s.root}/`)) paths.push(passfile);
   const hash = (p: string) =>
     existsSync(p) ? createHash('sha256').update(readFileSync(p)).digest('hex') : 'absent';
   return [
