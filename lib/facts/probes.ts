@@ -4,7 +4,7 @@
  * "plan never writes". SQL probes run with `default_transaction_read_only = on`.
  */
 import { type Cmd, raw, sh } from '../model/command.js';
-import { targetProbe } from '../pg/backup.js';
+import { targetProbe } from '../pg/backup-target.js';
 import { standbyProbe } from '../pg/preflight-probe.js';
 import { binDirScript, type PgTarget, psqlCmd } from '../pg/target.js';
 import { Payload } from '../secret.js';

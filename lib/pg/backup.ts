@@ -2,9 +2,9 @@
  * Pure parts of a base backup: the low-level backup SQL per version, the tar excludes the PostgreSQL docs name,
  * the target's state and what to do with it. Strings in, strings out; the task does the probing.
  */
-import { ApplyError } from '../errors.js';
 import { type Cmd, sh, shjoin } from '../model/command.js';
 import { type Payload, payload, type Secret } from '../secret.js';
+import { COPY_MARKER } from './backup-target.js';
 import { binDirScript, type PgTarget, psqlCmd, sqlLiteral } from './target.js';
 
 /**
@@ -26,6 +26,7 @@ export const BACKUP_EXCLUDES = [
   './tablespace_map',
   './standby.signal',
   './recovery.signal',
+  `./${COPY_MARKER}`,
 ] as const;
 
 /** Excluded at any depth. */
@@ -114,7 +115,8 @@ export interface BasebackupConn {
  */
 export function pgBasebackupCmd(t: PgTarget, dataDir: string, c: BasebackupConn): Cmd {
   const conninfo = `application_name=${conninfoValue(c.applicationName)}`;
-  const run = sh`"$B/pg_basebackup" -w -d ${conninfo} -h ${c.host} -p ${c.port} -U ${c.user} -D ${dataDir} -X stream -c ${c.fast ? 'fast' : 'spread'}`;
+  // a completion marker carried over from the source (a promoted standby of ours) is not this copy's
+  const run = sh`"$B/pg_basebackup" -w -d ${conninfo} -h ${c.host} -p ${c.port} -U ${c.user} -D ${dataDir} -X stream -c ${c.fast ? 'fast' : 'spread'}; rm -f ${`${dataDir}/${COPY_MARKER}`}`;
   if (c.fromStdin)
     return sh`set -e; ${binDirScript(t)}; umask 077; pf=$(mktemp); trap 'rm -f "$pf"' EXIT; cat > "$pf"; PGPASSFILE="$pf" ${run}`;
   if (c.passfile) return sh`set -e; ${binDirScript(t)}; PGPASSFILE=${c.passfile} ${run}`;
@@ -125,76 +127,4 @@ export function pgBasebackupCmd(t: PgTarget, dataDir: string, c: BasebackupConn)
 export function conninfoValue(v: string): string {
   if (v !== '' && /^[^\s'\\=]+$/.test(v)) return v;
   return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-/** What the target data dir holds, as one probe reads it. */
-export interface TargetState {
-  dir: 'absent' | 'empty' | 'nonempty' | 'unreadable';
-  systemIdentifier: string | null;
-  running: boolean;
-  /** major version of the pg_basebackup on the standby host; 0 when missing */
-  clientMajor: number;
-}
-
-/** One round trip, as the data dir owner: dir state, pg_control's system identifier, pg_ctl status, client. */
-export function targetProbe(t: PgTarget, dataDir: string): Cmd {
-  return sh`${binDirScript(t)}; d=${dataDir}
-if [ ! -e "$d" ]; then echo absent; elif [ ! -r "$d" ] || [ ! -x "$d" ]; then echo unreadable; elif [ -n "$(ls -A "$d")" ]; then echo nonempty; else echo empty; fi
-if [ -r "$d/global/pg_control" ]; then od -An -t u8 -N8 "$d/global/pg_control" | tr -d ' '; else echo; fi
-if "$B/pg_ctl" -D "$d" status >/dev/null 2>&1; then echo running; else echo stopped; fi
-"$B/pg_basebackup" --version 2>/dev/null || echo`;
-}
-
-/** Parses {@link targetProbe}'s output. */
-export function parseTargetState(out: string): TargetState {
-  const [dir = 'absent', sysid = '', running = '', client = ''] = out.split('\n');
-  return {
-    dir: (['absent', 'empty', 'nonempty', 'unreadable'].includes(dir)
-      ? dir
-      : 'unreadable') as TargetState['dir'],
-    systemIdentifier: sysid.trim() || null,
-    running: running.trim() === 'running',
-    clientMajor: Number(/\(PostgreSQL\)\s+(\d+)/.exec(client)?.[1] ?? 0),
-  };
-}
-
-/** What to do with the target before copying. */
-export type TargetDecision =
-  | { kind: 'same'; reason: string }
-  | { kind: 'copy'; create: boolean; stop: boolean; moveAside: boolean };
-
-/**
- * A replica of the same system identifier is left alone; an empty or missing dir is filled; a running server or
- * a foreign cluster is refused unless `replaceExisting` (then stopped and moved aside, never deleted).
- */
-export function decideTarget(
-  s: TargetState,
-  primarySysid: string,
-  dataDir: string,
-  replaceExisting: boolean,
-): TargetDecision {
-  if (s.systemIdentifier !== null && s.systemIdentifier === primarySysid)
-    return {
-      kind: 'same',
-      reason: `${dataDir} already holds a copy of the primary (system identifier ${primarySysid})`,
-    };
-  if (s.dir === 'absent') return { kind: 'copy', create: true, stop: false, moveAside: false };
-  if (s.dir === 'empty' && !s.running) return { kind: 'copy', create: false, stop: false, moveAside: false };
-  if (!replaceExisting) {
-    const what = s.running
-      ? 'a server is running in it'
-      : s.systemIdentifier
-        ? `it holds another cluster (system identifier ${s.systemIdentifier}, the primary's is ${primarySysid})`
-        : `it is not empty`;
-    throw new ApplyError(
-      `refusing to copy into ${dataDir}: ${what}; set replaceExisting: true to move it aside`,
-    );
-  }
-  return { kind: 'copy', create: true, stop: s.running, moveAside: true };
-}
-
-/** Where a replaced data dir goes: `<dir>.replaced-<UTC timestamp>`. */
-export function asideName(dataDir: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-  return `${dataDir.replace(/\/+$/, '')}.replaced-${stamp}`;
 }

@@ -1,5 +1,5 @@
 /** The vocabulary of replication preflight: inputs, one check's outcome, and how checks are made. */
-import type { TargetState } from './backup.js';
+import type { TargetState } from './backup-target.js';
 import type { CopyMethod, CopyMethodWanted } from './copy-method.js';
 import type { PrimaryProbe, StandbyProbe } from './preflight-probe.js';
 

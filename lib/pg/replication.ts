@@ -2,7 +2,10 @@
 import type { ExecResult } from '../connection/types.js';
 import { parseRows, sqlLiteral } from './target.js';
 
-/** On the primary (10+): the standby's walsender state, lag in bytes (replay) and replay_lag. */
+/**
+ * On the primary (10+): the standby's walsender state, lag in bytes (replay) and replay_lag. replay_lsn stays
+ * null until the standby's first reply, so an empty lag means "no reply yet", not "no lag".
+ */
 export function replicationSql(applicationName: string): string {
   return `SELECT state, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint::text, ''), coalesce(replay_lag::text, ''), sync_state FROM pg_stat_replication WHERE application_name = ${sqlLiteral(applicationName)}`;
 }
@@ -35,9 +38,12 @@ export function readReplication(primary: ExecResult, standby: ExecResult): Repli
       : (parseRows(standby.stdout)[0]?.[0] ?? 'none');
   const lag = row?.[1] ? Number(row[1]) : null;
   const data = { state, receiver, lagBytes: lag, replayLag: row?.[2] || null, syncState: row?.[3] ?? '' };
-  const streaming = state === 'streaming' && receiver === 'streaming';
+  // streaming only once the positions are known: a walsender says "streaming" before the standby has replied
+  const replied = lag !== null;
+  const streaming = state === 'streaming' && receiver === 'streaming' && replied;
+  const sender = state === 'streaming' && !replied ? 'streaming (no reply from the standby yet)' : state;
   const summary = streaming
-    ? `lag ${lag ?? '?'} bytes${data.replayLag ? `, replay_lag ${data.replayLag}` : ''}`
-    : `walsender on the primary: ${state}; walreceiver on the standby: ${receiver}`;
+    ? `lag ${lag} bytes${data.replayLag ? `, replay_lag ${data.replayLag}` : ''}`
+    : `walsender on the primary: ${sender}; walreceiver on the standby: ${receiver}`;
   return { streaming, summary, data };
 }

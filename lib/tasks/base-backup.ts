@@ -2,18 +2,17 @@ import type { JSONSchemaType } from 'ajv';
 import { ApplyError, InputError } from '../errors.js';
 import { PG_FACTS, type PgFacts, pgFacts, pgFactsKey } from '../facts/pg.js';
 import { backupTarget, sqlProbe } from '../facts/probes.js';
-import { type Action, copyCluster, exec, makeDir, movePath } from '../model/actions.js';
+import { type Action, copyCluster, exec, makeDir, movePath, writeFile } from '../model/actions.js';
 import { sh } from '../model/command.js';
+import { lowLevelScript, lowLevelSendCmd, pgBasebackupCmd, pgpassLine, receiveCmd } from '../pg/backup.js';
 import {
   asideName,
+  COPY_MARKER,
+  copyMarker,
   decideTarget,
-  lowLevelScript,
-  lowLevelSendCmd,
+  type PrimaryView,
   parseTargetState,
-  pgBasebackupCmd,
-  pgpassLine,
-  receiveCmd,
-} from '../pg/backup.js';
+} from '../pg/backup-target.js';
 import { binDirScript, type PgTarget, pgTarget } from '../pg/target.js';
 import { Payload, Secret } from '../secret.js';
 import { defineTask, type PlanContext } from './define.js';
@@ -97,6 +96,15 @@ const schema: JSONSchemaType<BaseBackupArgs> = {
 const asSecret = (p: string | Secret | undefined): Secret | undefined =>
   p === undefined ? undefined : p instanceof Secret ? p : new Secret(p);
 
+/** The primary's current timeline (a target on a newer one was promoted). */
+async function primaryTimeline(ctx: PlanContext, from: string, pt: PgTarget): Promise<number> {
+  const sql = 'SELECT timeline_id FROM pg_control_checkpoint()';
+  const r = await ctx.factsOf(from).run(sqlProbe(pt, sql), { user: pt.osUser });
+  const tl = r.code === 0 ? Number(r.stdout.trim()) : 0;
+  if (!tl) throw new ApplyError(`the primary ${from} does not answer: ${r.stderr.trim().split('\n').pop()}`);
+  return tl;
+}
+
 async function primarySize(ctx: PlanContext, from: string, pt: PgTarget): Promise<string> {
   const sql = 'SELECT pg_size_pretty(sum(pg_database_size(oid))::bigint) FROM pg_database';
   const r = await ctx.factsOf(from).run(sqlProbe(pt, sql), { user: pt.osUser });
@@ -159,8 +167,8 @@ function copyAction(
 }
 
 /**
- * After a copy, the standby's data dir holds the primary's config files (those kept in the data dir) and a
- * stopped cluster with the primary's version and system identifier: a check run plans later tasks against that.
+ * After a copy, the standby's data dir holds the primary's config files (those kept in the data dir), a
+ * backup_label and a stopped cluster with the primary's version and system identifier: a check run plans later tasks against that.
  */
 async function predictCopy(ctx: PlanContext, from: string, p: PgFacts, t: PgTarget, dataDir: string) {
   const own = await pgFacts(ctx.facts, t);
@@ -172,6 +180,9 @@ async function predictCopy(ctx: PlanContext, from: string, p: PgFacts, t: PgTarg
   const user = peerTarget(ctx, from).osUser;
   const read = (n: string) => ctx.factsOf(from).file(`${p.dataDir}/${n}`, { user });
   const files = await Promise.all(names.map(async (n) => ({ ...(await read(n)), path: `${dataDir}/${n}` })));
+  // the copy brings a backup_label (its content is known only after the copy): the standby task plans on it
+  const label = '(prediction) the backup label of this copy\n';
+  files.push({ path: `${dataDir}/backup_label`, exists: true, isDir: false, content: label, mode: '0600' });
   const predicted: PgFacts = {
     ...own,
     running: false,
@@ -196,8 +207,20 @@ export const baseBackup = defineTask<BaseBackupArgs>({
     const p = await pgFacts(ctx.factsOf(args.from), pt);
     if (!p.running || !p.systemIdentifier)
       throw new ApplyError(`the primary ${args.from} does not answer: ${p.downReason ?? 'not running'}`);
-    const state = parseTargetState(await ctx.facts.read(backupTarget(t, dataDir), { user: t.osUser }));
-    const d = decideTarget(state, p.systemIdentifier, dataDir, !!args.replaceExisting);
+    const [probe, timeline] = await Promise.all([
+      ctx.facts.read(backupTarget(t, dataDir), { user: t.osUser }),
+      primaryTimeline(ctx, args.from, pt),
+    ]);
+    const state = parseTargetState(probe);
+    const primary: PrimaryView = { name: args.from, systemIdentifier: p.systemIdentifier, timeline };
+    // a server running there says itself whether it is in recovery
+    const own = state.running ? await pgFacts(ctx.facts, t) : undefined;
+    const d = decideTarget(state, primary, {
+      host: ctx.host,
+      dataDir,
+      replaceExisting: !!args.replaceExisting,
+      ...(own?.running ? { inRecovery: own.inRecovery } : {}),
+    });
     if (d.kind === 'same') return { actions: [], reason: d.reason };
     const actions: Action[] = [];
     if (d.stop)
@@ -209,12 +232,33 @@ export const baseBackup = defineTask<BaseBackupArgs>({
           prediction: `would stop the server running in ${dataDir}`,
         }),
       );
-    if (d.moveAside)
-      actions.push(movePath({ from: dataDir, to: asideName(dataDir, new Date()), user: t.osUser }));
+    if (d.moveAside) {
+      const to = asideName(dataDir, new Date(), d.incomplete ? 'incomplete' : 'replaced');
+      actions.push(movePath({ from: dataDir, to, user: t.osUser }));
+    }
     if (d.create) actions.push(makeDir({ path: dataDir, mode: '0700', owner: t.osUser }));
     const size = await primarySize(ctx, args.from, pt);
     actions.push(copyAction(ctx, args, t, dataDir, p, size, state.clientMajor));
+    // written only once the copy succeeded: without it, a rerun knows the copy did not finish
+    actions.push(
+      writeFile({
+        path: `${dataDir}/${COPY_MARKER}`,
+        before: null,
+        after: copyMarker(ctx.host, dataDir, p.systemIdentifier),
+        mode: '0600',
+        user: t.osUser,
+      }),
+    );
     const predicts = ctx.check ? await predictCopy(ctx, args.from, p, t, dataDir) : undefined;
-    return { actions, invalidates: [PG_FACTS], predicts, data: { systemIdentifier: p.systemIdentifier } };
+    const reason = d.incomplete
+      ? `${dataDir} holds an interrupted copy (no ${COPY_MARKER}): moved aside, never deleted, and copied again`
+      : undefined;
+    return {
+      actions,
+      invalidates: [PG_FACTS],
+      predicts,
+      data: { systemIdentifier: p.systemIdentifier },
+      ...(reason ? { reason } : {}),
+    };
   },
 });

@@ -1,9 +1,10 @@
 /**
- * Which configuration lines win over an edit of postgresql.conf: settings in files included after the edited
- * line (include, include_if_exists, include_dir, followed recursively as PostgreSQL does) and in
- * postgresql.auto.conf, which the server reads last. The walk reads files through a {@link ConfReader}, so it
+ * Which configuration lines win over an edit of a configuration file: PostgreSQL reads its config_file with
+ * every include (include, include_if_exists, include_dir, followed recursively) expanded in place, then
+ * postgresql.auto.conf; the last line that sets a name wins. The walk reads files through a {@link ConfReader}, so it
  * is tested with in-memory files and runs on a host through read-only facts.
  */
+import { posix } from 'node:path';
 import { type ConfLine, type IncludeLine, parseConf, type SettingLine } from '../pg/conf.js';
 
 /** Read-only access to the host's files: null when the file or directory does not exist. */
@@ -54,46 +55,72 @@ async function expandInclude(r: ConfReader, inc: IncludeLine, depth: number): Pr
 async function settingsOf(r: ConfReader, path: string, depth: number): Promise<SettingLine[]> {
   const text = await r.file(path);
   if (text === null) return [];
-  return expandLines(r, parseConf(text, path), depth, 0);
+  return expandLines(r, parseConf(text, path), depth);
 }
 
-async function expandLines(
-  r: ConfReader,
-  lines: readonly ConfLine[],
-  depth: number,
-  afterLine: number,
-): Promise<SettingLine[]> {
+async function expandLines(r: ConfReader, lines: readonly ConfLine[], depth: number): Promise<SettingLine[]> {
   const out: SettingLine[] = [];
   for (const l of lines) {
-    if (l.line <= afterLine) continue;
     if (l.kind === 'setting') out.push(l);
     if (l.kind === 'include') out.push(...(await expandInclude(r, l, depth)));
   }
   return out;
 }
 
+/** The file setConf edits: its new text and the line each wanted setting ends up on. */
+export interface EditedFile {
+  path: string;
+  text: string;
+  /** 1-based line of each setting's active line in `text` */
+  positions: ReadonlyMap<string, number>;
+}
+
+/** What PostgreSQL reads: its config_file (includes followed), then postgresql.auto.conf in the data dir. */
+export interface ConfSources {
+  main: string;
+  autoConf: string | undefined;
+}
+
+/** Lines that win over the edit, by wanted name; `read` says whether the server reads the edited file at all. */
+export interface OverrideReport {
+  overrides: Map<string, Override>;
+  read: boolean;
+}
+
 /**
- * For each name, the line that wins over the edited file when the name is set at `positions[name]` (1-based
- * line in `lines`): the last setting of that name in a file included after that line, or in
- * postgresql.auto.conf (read after everything else). Settings of the edited file itself are not overrides:
- * the edit leaves one active line per name.
+ * Walks the files as PostgreSQL reads them, in its order (config_file with every include expanded in place,
+ * then postgresql.auto.conf), with the edited file's new text in place of what is on disk. For each wanted name,
+ * the last line that sets it wins; when that is not the edited line, it is an override.
  */
 export async function findOverrides(
   r: ConfReader,
-  lines: readonly ConfLine[],
-  positions: ReadonlyMap<string, number>,
-  autoConf: string | undefined,
-): Promise<Map<string, Override>> {
-  const includes = lines.filter((l): l is IncludeLine => l.kind === 'include');
-  const expanded = new Map<number, SettingLine[]>();
-  for (const inc of includes) expanded.set(inc.line, await expandInclude(r, inc, 1));
-  const auto = autoConf ? await settingsOf(r, autoConf, 1) : [];
-  const out = new Map<string, Override>();
-  for (const [name, at] of positions) {
+  edited: EditedFile,
+  src: ConfSources,
+): Promise<OverrideReport> {
+  const target = posix.normalize(edited.path);
+  let read = false;
+  const view: ConfReader = {
+    // a file about to be created in an include_dir is read once it exists
+    dir: async (p) => {
+      const names = await r.dir(p);
+      if (posix.dirname(target) !== posix.normalize(p)) return names;
+      const base = posix.basename(target);
+      return names?.includes(base) ? names : [...(names ?? []), base];
+    },
+    file: async (p) => {
+      if (posix.normalize(p) !== target) return r.file(p);
+      read = true;
+      return edited.text;
+    },
+  };
+  const all = await settingsOf(view, src.main, 0);
+  if (src.autoConf) all.push(...(await settingsOf(view, src.autoConf, 1)));
+  const overrides = new Map<string, Override>();
+  for (const [name, at] of edited.positions) {
     const n = name.toLowerCase();
-    const later = includes.filter((i) => i.line > at).flatMap((i) => expanded.get(i.line) ?? []);
-    const win = [...later, ...auto].findLast((s) => s.name === n);
-    if (win) out.set(name, { name, file: win.file, line: win.line, value: win.value });
+    const win = all.findLast((s) => s.name === n);
+    if (!win || (posix.normalize(win.file) === target && win.line === at)) continue;
+    overrides.set(name, { name, file: win.file, line: win.line, value: win.value });
   }
-  return out;
+  return { overrides, read };
 }

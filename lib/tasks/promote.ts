@@ -1,11 +1,11 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError, InputError } from '../errors.js';
-import { PG_FACTS, pgFacts } from '../facts/pg.js';
+import { PG_FACTS, type PgFacts, pgFacts } from '../facts/pg.js';
 import { type Exec, exec } from '../model/actions.js';
 import { sh } from '../model/command.js';
 import { binDirScript, type PgTarget, pgTarget, psql } from '../pg/target.js';
 import { Payload } from '../secret.js';
-import { defineTask, type Plan } from './define.js';
+import { defineTask } from './define.js';
 
 /** Arguments of {@link promote}; their meaning is in the schema below (`run-playbook help promote`). */
 export interface PromoteArgs {
@@ -70,36 +70,45 @@ export function promoteAction(
   });
 }
 
-/** A standby promoted to a primary; `ok` when the server is not in recovery. */
+/** Why nothing can be promoted here: no cluster in the data dir, or a cluster with no server answering. */
+function downMessage(dataDir: string | undefined, pg: PgFacts): string {
+  const where = dataDir || '(no data dir)';
+  if (pg.version === 0) return `promote: no server answers in ${where}: no cluster there (no PG_VERSION)`;
+  const what = pg.inRecovery ? 'a standby' : 'a cluster';
+  return `promote: no server answers in ${where}: ${what} that is not running (${pg.downReason || 'stopped'}); start it first`;
+}
+
+/**
+ * A standby promoted to a primary; `ok` only when a running server says it is not in recovery. A failover
+ * with no database behind it is a failure, in check mode too.
+ */
 export const promote = defineTask<PromoteArgs>({
   name: 'promote',
-  description: 'a standby promoted to primary (pg_promote() on 12+, pg_ctl promote before); ok on a primary',
+  description:
+    'a standby promoted to primary (pg_promote() on 12+, pg_ctl promote before); ok on a running primary',
   schema,
   async plan(ctx, args) {
     const t = pgTarget(ctx.vars, args.dataDir ? { dataDir: args.dataDir } : {});
     const pg = await pgFacts(ctx.facts, t);
-    if (!pg.running && pg.inRecovery)
-      throw new ApplyError(
-        `promote: the standby in ${pg.dataDir || t.dataDir} is not running; start it first`,
-      );
-    if (!pg.inRecovery) return { actions: [], reason: 'not a standby' };
+    if (!pg.running) throw new ApplyError(downMessage(pg.dataDir || t.dataDir, pg));
+    if (!pg.inRecovery)
+      return { actions: [], reason: 'not a standby: the server answers and is not in recovery' };
     const dataDir = pg.dataDir || t.dataDir;
     if (!dataDir) throw new InputError('promote: no data dir (give dataDir or set pg_data_dir)');
     const wait = args.wait ?? true;
-    const plan: Plan = {
+    return {
       actions: [promoteAction(t, pg.version, dataDir, wait, args.timeout ?? 60)],
       invalidates: [PG_FACTS],
       reason: 'in recovery',
-    };
-    if (wait)
-      plan.verify = async (c) => {
+      // a promotion counts only when a server answers afterwards (and, when waited for, out of recovery)
+      verify: async (c) => {
         const after = await pgFacts(c.facts, t);
-        if (after.inRecovery || !after.running)
+        if (!after.running || (wait && after.inRecovery))
           throw new ApplyError(
-            `promote: the server is ${after.running ? 'still in recovery' : 'not running'} after promotion`,
+            `promote: the server is ${after.running ? 'still in recovery' : `not answering (${after.downReason ?? 'stopped'})`} after promotion`,
           );
-        return { inRecovery: false };
-      };
-    return plan;
+        return { inRecovery: after.inRecovery };
+      },
+    };
   },
 });

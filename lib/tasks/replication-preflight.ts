@@ -3,7 +3,7 @@ import { ApplyError, CommandError } from '../errors.js';
 import type { Facts } from '../facts/facts.js';
 import { pgFacts } from '../facts/pg.js';
 import { backupTarget, sqlProbe, standbyHostProbe } from '../facts/probes.js';
-import { parseTargetState } from '../pg/backup.js';
+import { parseTargetState } from '../pg/backup-target.js';
 import type { CopyMethodWanted } from '../pg/copy-method.js';
 import {
   type Check,

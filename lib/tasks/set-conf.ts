@@ -4,8 +4,10 @@ import type { Facts } from '../facts/facts.js';
 import { type PgFacts, pgFacts } from '../facts/pg.js';
 import { describeConfig, listDir, sqlProbe } from '../facts/probes.js';
 import { writeFile } from '../model/actions.js';
+import { sh } from '../model/command.js';
 import { parseConf } from '../pg/conf.js';
 import type { ConfValue } from '../pg/conf-edit.js';
+import { sameValue } from '../pg/guc.js';
 import { TABLE_VERSIONS } from '../pg/guc-table.js';
 import { type PgTarget, parseRows, pgTarget, sqlLiteral } from '../pg/target.js';
 import { LINE_PATTERNS } from '../playbook/schema.js';
@@ -121,14 +123,20 @@ async function planSetConf(ctx: PlanContext, args: SetConfArgs): Promise<Plan> {
   if (!st || st.isDir) throw new ApplyError(`setConf: ${path} is a directory`);
   const before = st.exists ? (st.content ?? '') : '';
   const edit = editConf(before, path, args.settings, version, contexts);
-  const overrides = await findOverrides(
+  const { overrides, read } = await findOverrides(
     reader(ctx.facts, t.osUser),
-    parseConf(edit.text, path),
-    edit.positions,
-    autoConf === path ? undefined : autoConf,
+    { path, text: edit.text, positions: edit.positions },
+    { main: pg.configFile || path, autoConf },
   );
-  if (overrides.size > 0 && !args.allowOverride)
-    throw new ApplyError(overrideMessage(path, [...overrides.values()]));
+  if (!read)
+    throw new ApplyError(
+      `setConf: the server does not read ${path}: ${pg.configFile} does not include it (and neither do its includes)`,
+    );
+  // a later line with the same value is harmless: the value takes effect either way
+  const winning = [...overrides.values()].filter(
+    (o) => !sameValue(o.name, o.value, args.settings[o.name] ?? '', version),
+  );
+  if (winning.length > 0 && !args.allowOverride) throw new ApplyError(overrideMessage(path, winning));
   const changes = edit.changes;
   const data: Record<string, unknown> = { changes };
   if (overrides.size > 0) data.overridden = [...overrides.values()];

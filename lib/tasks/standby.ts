@@ -1,7 +1,9 @@
 import type { JSONSchemaType } from 'ajv';
-import { InputError } from '../errors.js';
-import { PG_FACTS, pgFacts } from '../facts/pg.js';
-import { type Action, writeFile } from '../model/actions.js';
+import { ApplyError, InputError } from '../errors.js';
+import type { FileState } from '../facts/file.js';
+import { PG_FACTS, type PgFacts, pgFacts } from '../facts/pg.js';
+import { type Action, exec, writeFile } from '../model/actions.js';
+import { pgpassLine } from '../pg/backup.js';
 import { type ConfValue, removeSettings, setSettings } from '../pg/conf-edit.js';
 import { pgpassUpToDate, pgpassWith } from '../pg/pgpass.js';
 import {
@@ -150,6 +152,18 @@ async function confActions(
   return out;
 }
 
+/**
+ * Why this data dir is (or has been) a primary, never to be made a standby: a server that answers out of
+ * recovery, or a stopped cluster with none of standby.signal, recovery.conf and a fresh copy's backup_label
+ * (the server removes them when it is promoted or starts as a primary).
+ */
+function primaryWhy(f: PgFacts, marks: readonly FileState[]): string | undefined {
+  if (f.running)
+    return f.inRecovery ? undefined : 'the server answers and is not in recovery (pg_is_in_recovery() = f)';
+  if (marks.some((m) => m.exists)) return undefined;
+  return 'it has run as a primary: no standby.signal, recovery.conf or backup_label';
+}
+
 /** Version-aware standby configuration: recovery.conf (≤ 11) or standby.signal + settings (≥ 12). */
 export const standby = defineTask<StandbyArgs>({
   name: 'standby',
@@ -186,8 +200,17 @@ export const standby = defineTask<StandbyArgs>({
     };
     const configFile = f.configFile || `${t.dataDir}/postgresql.conf`;
     // every file the plan looks at, in one round trip
-    const names = ['postgresql.auto.conf', 'standby.signal', 'recovery.conf'].map((n) => `${t.dataDir}/${n}`);
-    await ctx.facts.files([configFile, ...names, ...(passfile ? [passfile] : [])], { user: t.osUser });
+    const names = ['postgresql.auto.conf', 'standby.signal', 'recovery.conf', 'backup_label'].map(
+      (n) => `${t.dataDir}/${n}`,
+    );
+    const read = await ctx.facts.files([configFile, ...names, ...(passfile ? [passfile] : [])], {
+      user: t.osUser,
+    });
+    const why = primaryWhy(f, read.slice(2, 5));
+    if (why)
+      throw new ApplyError(
+        `${ctx.host}: ${t.dataDir} is a primary (${why}); refusing to make it a standby of ${args.primary.host}:${port}, nothing written. If ${ctx.host} is the primary now (after a failover), fix the inventory so that ${ctx.host} is the primary; to make it a standby again it must be rejoined (pg_rewind or a new copy), which run-playbook does not do yet`,
+      );
     const actions = [
       ...(passfile ? await passfileActions(ctx, t, passfile, args, port) : []),
       ...(await confActions(ctx, t, f.version, configFile, w)),

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { expect } from 'chai';
-import { type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
+import { type SandboxNode, type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
 import { root as projectRoot, runCli } from '../helpers/cli.js';
 import { eventually, nodeLog, nodeSql } from '../helpers/sandbox.js';
 
@@ -52,6 +52,38 @@ async function fingerprint(s: SandboxState): Promise<string> {
     `started:${await nodeSql(s, p, 'select pg_postmaster_start_time()')}`,
     `standby dir:${readdirSync(standbyDir).join(',')}`,
     `archive:${readdirSync(join(s.root, 'archive')).join(',')}`,
+  ].join('\n');
+}
+
+/**
+ * The files a server reads (and the passfile beside its data dir), as content hashes, and the names at the top of
+ * its data dir: what a run must leave byte-identical on a server it must not touch.
+ */
+async function serverFiles(s: SandboxState, n: SandboxNode): Promise<string> {
+  const [conf = '', hba = '', ident = '', data = ''] = (
+    await nodeSql(
+      s,
+      n,
+      "select concat_ws('|', current_setting('config_file'), current_setting('hba_file'), current_setting('ident_file'), current_setting('data_directory'))",
+    )
+  ).split('|');
+  const paths = [
+    conf,
+    hba,
+    ident,
+    `${data}/postgresql.auto.conf`,
+    `${data}/standby.signal`,
+    `${data}/recovery.conf`,
+  ];
+  // the default passfile sits beside the data dir: private to the sandbox with initdb, but shared by every
+  // Debian cluster of this version on the machine (other runs may write it), so only the former is compared
+  const passfile = join(dirname(data), '.pgpass-run-playbook');
+  if (passfile.startsWith(`${s.root}/`)) paths.push(passfile);
+  const hash = (p: string) =>
+    existsSync(p) ? createHash('sha256').update(readFileSync(p)).digest('hex') : 'absent';
+  return [
+    ...paths.map((p) => `${basename(p)}: ${hash(p)}`),
+    `data dir: ${readdirSync(data).sort().join(',')}`,
   ].join('\n');
 }
 
@@ -132,6 +164,20 @@ function describeLayout(layout: 'initdb' | 'debian', count: number): void {
       expect(await nodeSql(s, sb, 'insert into proof values ($$after promotion$$) returning v')).to.equal(
         'after promotion',
       );
+    });
+
+    it('after failover, replication.yml unchanged exits 2 naming pg2, and no byte of the promoted server changes', async () => {
+      const sb = standbyOf(s);
+      const before = await serverFiles(s, sb);
+      expect(before).to.include('standby.signal: absent');
+      for (const extra of [['--check', '--diff'], []]) {
+        const r = await play(s, 'replication.yml', ...extra);
+        expect(r.code, r.stdout + r.stderr).to.equal(2);
+        expect(r.stdout).to.match(/fatal: \[pg2\].*pg2: .* is a primary/);
+        expect(r.stdout).to.include('fix the inventory so that pg2 is the primary');
+        expect(await serverFiles(s, sb), `pg2 after ${extra.join(' ') || 'a real run'}`).to.equal(before);
+        expect(await nodeSql(s, sb, 'select pg_is_in_recovery()')).to.equal('f');
+      }
     });
   });
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { TargetState } from '../../lib/pg/backup.js';
+import type { TargetState } from '../../lib/pg/backup-target.js';
 import { chooseCopyMethod } from '../../lib/pg/copy-method.js';
 import { type PreflightInput, preflightChecks } from '../../lib/pg/preflight-checks.js';
 import { parsePrimaryProbe, parseStandbyProbe } from '../../lib/pg/preflight-probe.js';
@@ -8,7 +8,19 @@ const HBA = `local   all             all                                     tru
 local   replication     all                                     trust
 host    replication     all             127.0.0.1/32            trust
 `;
-const empty: TargetState = { dir: 'empty', systemIdentifier: null, running: false, clientMajor: 15 };
+const empty: TargetState = {
+  dir: 'empty',
+  systemIdentifier: null,
+  running: false,
+  clientMajor: 15,
+  backupLabel: false,
+  standbySignal: false,
+  recoveryConf: false,
+  marker: null,
+  clusterState: '',
+  timeline: 0,
+  historyTimeline: 0,
+};
 
 /** A fresh pair as the sandbox makes it: primary 16, one empty standby with Debian's client 15. */
 function input(

@@ -6,16 +6,7 @@ import { expect } from 'chai';
 import { parseSentFiles } from '../../lib/engine/copy.js';
 import { copyCluster } from '../../lib/model/actions.js';
 import { sh } from '../../lib/model/command.js';
-import {
-  asideName,
-  backupSql,
-  decideTarget,
-  lowLevelScript,
-  parseTargetState,
-  pgBasebackupCmd,
-  pgpassLine,
-  tarSendCmd,
-} from '../../lib/pg/backup.js';
+import { backupSql, lowLevelScript, pgBasebackupCmd, pgpassLine, tarSendCmd } from '../../lib/pg/backup.js';
 import { readReplication } from '../../lib/pg/replication.js';
 import { pgTarget } from '../../lib/pg/target.js';
 import { renderDiff } from '../../lib/report/diff.js';
@@ -125,52 +116,6 @@ describe('base backup: pure parts', () => {
     expect(c).to.not.match(/ -R\b/);
   });
 
-  it('decides: same system identifier is a no-op; running or foreign dirs are refused unless replaceExisting', () => {
-    const st = (o: Partial<ReturnType<typeof parseTargetState>>) => ({
-      dir: 'nonempty' as const,
-      systemIdentifier: null,
-      running: false,
-      clientMajor: 15,
-      ...o,
-    });
-    expect(decideTarget(st({ systemIdentifier: '7' }), '7', '/d', false).kind).to.equal('same');
-    expect(decideTarget(st({ dir: 'absent' }), '7', '/d', false)).to.deep.equal({
-      kind: 'copy',
-      create: true,
-      stop: false,
-      moveAside: false,
-    });
-    expect(decideTarget(st({ dir: 'empty' }), '7', '/d', false)).to.deep.equal({
-      kind: 'copy',
-      create: false,
-      stop: false,
-      moveAside: false,
-    });
-    expect(() => decideTarget(st({ running: true, systemIdentifier: '8' }), '7', '/d', false)).to.throw(
-      /a server is running/,
-    );
-    expect(() => decideTarget(st({ systemIdentifier: '8' }), '7', '/d', false)).to.throw(
-      /another cluster \(system identifier 8/,
-    );
-    expect(decideTarget(st({ running: true, systemIdentifier: '8' }), '7', '/d', true)).to.deep.equal({
-      kind: 'copy',
-      create: true,
-      stop: true,
-      moveAside: true,
-    });
-    expect(asideName('/d/', new Date('2024-05-06T07:08:09Z'))).to.equal('/d.replaced-20240506T070809');
-  });
-
-  it('parses the target probe', () => {
-    expect(parseTargetState('nonempty\n7311\nrunning\npg_basebackup (PostgreSQL) 15.8\n')).to.deep.equal({
-      dir: 'nonempty',
-      systemIdentifier: '7311',
-      running: true,
-      clientMajor: 15,
-    });
-    expect(parseTargetState('absent\n\nstopped\n\n').clientMajor).to.equal(0);
-  });
-
   it('renders a copy as a labelled prediction', () => {
     const a = copyCluster({
       from: 'db1',
@@ -198,6 +143,14 @@ describe('waitForReplication: reading both sides', () => {
       replayLag: '00:00:00.0012',
       syncState: 'async',
     });
+  });
+  it('is not streaming until the standby has replied: no replay position yet, no lag to report', () => {
+    const r = readReplication(ok('streaming\x1f\x1f\x1fasync\n'), ok('streaming\n'));
+    expect(r.streaming).to.equal(false);
+    expect(r.data.lagBytes).to.equal(null);
+    expect(r.summary).to.equal(
+      'walsender on the primary: streaming (no reply from the standby yet); walreceiver on the standby: streaming',
+    );
   });
   it('says what is missing', () => {
     const r = readReplication(ok(''), { code: 2, stdout: '', stderr: 'psql: error: connection refused\n' });

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Host } from '../../lib/engine/connect.js';
 import { renderDiff } from '../../lib/report/diff.js';
@@ -60,7 +62,7 @@ describe('promote (e2e)', function () {
     try {
       const r = await converge(host, promote, {}, filesSnapshot([`${standby.dataDir}/standby.signal`]));
       expect(renderDiff(r.check.actions)).to.match(/pg_promote\(true, 60\)/);
-      expect(r.again.reason).to.equal('not a standby');
+      expect(r.again.reason).to.equal('not a standby: the server answers and is not in recovery');
       expect((await standby.psql('select pg_is_in_recovery()')).trim()).to.equal('f');
       await standby.psql('create table after_promotion (x int)');
     } finally {
@@ -70,9 +72,37 @@ describe('promote (e2e)', function () {
     try {
       const r = await promote(ph, {});
       expect(r.status).to.equal('ok');
-      expect(r.reason).to.equal('not a standby');
+      expect(r.reason).to.equal('not a standby: the server answers and is not in recovery');
     } finally {
       await ph.close();
+    }
+  });
+
+  /** promote's outcome (check run and real run) on a host, as an error message or the status. */
+  async function outcome(host: Host): Promise<string[]> {
+    const out: string[] = [];
+    for (const check of [true, false]) {
+      const r = await promote(host, {}, { check }).catch((e: Error) => e);
+      out.push(r instanceof Error ? `${r.name}: ${r.message}` : `${r.status}: ${r.error ?? r.reason}`);
+    }
+    return out;
+  }
+
+  it('fails, in --check too, when no server answers: a stopped primary, an empty data dir', async () => {
+    const stopped = await createCluster({ start: false });
+    const empty = mkdtempSync(join(tmpdir(), 'promote-empty-'));
+    const h1 = await pgHost(stopped);
+    const h2 = await pgHost(stopped, { pg_data_dir: empty });
+    try {
+      for (const o of await outcome(h1))
+        expect(o).to.match(/^ApplyError: promote: no server answers in .*data: .*; start it first/);
+      for (const o of await outcome(h2))
+        expect(o).to.match(/^ApplyError: promote: no server answers in .*promote-empty-.*: no cluster there/);
+    } finally {
+      await h1.close();
+      await h2.close();
+      await stopped.destroy();
+      rmSync(empty, { recursive: true, force: true });
     }
   });
 });

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { InputError } from '../../lib/errors.js';
-import { parseConf } from '../../lib/pg/conf.js';
 import { pgTarget } from '../../lib/pg/target.js';
 import {
   type ConfReader,
@@ -87,7 +86,7 @@ describe('setConf planning (pure)', () => {
 
   it('finds the auto.conf line and later includes that win, not earlier ones', async () => {
     const main =
-      "include 'early.conf'\nwork_mem = 4MB\ninclude_dir 'conf.d'\ninclude_if_exists 'missing.conf'\n";
+      "include 'early.conf'\nwork_mem = 4MB\ninclude_dir 'conf.d'\ninclude_if_exists 'missing.conf'\nshared_buffers = 512MB\nmax_connections = 50\n";
     const r = fakeReader({
       '/etc/pg/early.conf': 'shared_buffers = 1GB\nwork_mem = 1MB\n',
       '/etc/pg/conf.d/10-a.conf': "include 'nested/x.conf'\n",
@@ -96,13 +95,17 @@ describe('setConf planning (pure)', () => {
       '/etc/pg/conf.d/notes.txt': 'shared_buffers = 3GB\n',
       '/data/postgresql.auto.conf': "# Do not edit\nmax_connections = '20'\n",
     });
-    const lines = parseConf(main, '/etc/pg/postgresql.conf');
-    const pos = new Map([
+    const positions = new Map([
       ['work_mem', 2],
       ['shared_buffers', 5],
-      ['max_connections', 5],
+      ['max_connections', 6],
     ]);
-    const o = await findOverrides(r, lines, pos, '/data/postgresql.auto.conf');
+    const { overrides: o, read } = await findOverrides(
+      r,
+      { path: '/etc/pg/postgresql.conf', text: main, positions },
+      { main: '/etc/pg/postgresql.conf', autoConf: '/data/postgresql.auto.conf' },
+    );
+    expect(read).to.equal(true);
     expect(o.get('work_mem')).to.deep.equal({
       name: 'work_mem',
       file: '/etc/pg/conf.d/nested/x.conf',
@@ -114,6 +117,30 @@ describe('setConf planning (pure)', () => {
     expect(overrideMessage('/etc/pg/postgresql.conf', [...o.values()])).to.match(
       /postgresql.auto.conf:2.*ALTER SYSTEM RESET.*allowOverride/,
     );
+  });
+
+  it('an edited include file loses to a later line of postgresql.conf; a file the server never reads is said so', async () => {
+    const files = {
+      '/etc/pg/postgresql.conf': "include_dir 'conf.d'\nshared_buffers = 128MB\n",
+      '/etc/pg/conf.d/tune.conf': 'shared_buffers = 64MB\n',
+      '/data/postgresql.auto.conf': '',
+    };
+    const src = { main: '/etc/pg/postgresql.conf', autoConf: '/data/postgresql.auto.conf' };
+    const positions = new Map([['shared_buffers', 1]]);
+    const edited = { path: '/etc/pg/conf.d/tune.conf', text: 'shared_buffers = 16MB\n', positions };
+    const got = await findOverrides(fakeReader(files), edited, src);
+    expect(got.read).to.equal(true);
+    expect(got.overrides.get('shared_buffers')).to.deep.equal({
+      name: 'shared_buffers',
+      file: '/etc/pg/postgresql.conf',
+      line: 2,
+      value: '128MB',
+    });
+    // a new file in the include_dir is read once written
+    const fresh = await findOverrides(fakeReader(files), { ...edited, path: '/etc/pg/conf.d/new.conf' }, src);
+    expect(fresh.read).to.equal(true);
+    const elsewhere = await findOverrides(fakeReader(files), { ...edited, path: '/etc/pg/other.conf' }, src);
+    expect(elsewhere.read).to.equal(false);
   });
 
   it('resolves includes relative to the including file and takes include_dir files as PostgreSQL does', () => {

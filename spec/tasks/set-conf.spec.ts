@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
 import type { Host } from '../../lib/engine/connect.js';
 import { ApplyError, InputError } from '../../lib/errors.js';
@@ -76,6 +77,47 @@ describe('setConf (e2e)', function () {
     const r = await setConf(host, { settings: { application_name: 'a\u0000b' } }).catch((e: Error) => e);
     expect(r).to.be.instanceOf(InputError);
     expect(await filesSnapshot([conf()])()).to.equal(before);
+  });
+
+  it('server down: an included file that postgresql.conf or postgresql.auto.conf overrides fails (check too), untouched', async () => {
+    await c.writeFile('data/tune.conf', 'shared_buffers = 64MB\n');
+    const main = await readFile(conf(), 'utf8');
+    await c.writeFile('data/postgresql.conf', `${main}include 'tune.conf'\nshared_buffers = 128MB\n`);
+    await c.psql("alter system set maintenance_work_mem = '99MB'");
+    await c.stop();
+    const tune = `${c.dataDir}/tune.conf`;
+    const files = filesSnapshot([conf(), tune, `${c.dataDir}/postgresql.auto.conf`]);
+    const before = await files();
+    try {
+      const lines = main.split('\n').length + 1;
+      const cases = [
+        [
+          { shared_buffers: '16MB' },
+          new RegExp(`shared_buffers is set again in .*/postgresql\\.conf:${lines} \\(to '128MB'\\)`),
+        ],
+        [
+          { maintenance_work_mem: '1GB' },
+          /maintenance_work_mem is set again in .*postgresql\.auto\.conf:3 \(to '99MB'\)/,
+        ],
+      ] as const;
+      for (const [settings, wins] of cases)
+        for (const check of [true, false]) {
+          const r = await setConf(host, { path: tune, settings }, { check }).catch((e: Error) => e);
+          expect(r instanceof Error ? r.message : `${r.status}`).to.match(wins);
+        }
+      // the same value winning elsewhere is no harm: it takes effect
+      const same = await setConf(
+        host,
+        { path: tune, settings: { shared_buffers: '128MB' } },
+        { check: true },
+      );
+      expect(same.status, same.error).to.equal('changed');
+      expect(await files()).to.equal(before);
+    } finally {
+      await c.writeFile('data/postgresql.conf', main);
+      await c.start();
+      await c.psql('alter system reset maintenance_work_mem');
+    }
   });
 
   it('refuses a parameter the server does not know before writing', async () => {

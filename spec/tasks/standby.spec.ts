@@ -16,8 +16,18 @@ import { type StandbyArgs, standby } from '../../lib/tasks/standby.js';
 
 const D = '/srv/pg/data';
 
-/** A context whose facts come from fixtures: PostgreSQL facts of a stopped server and the files it has. */
-function fixture(version: number, files: Record<string, string>): PlanContext {
+/** A fresh copy's backup_label: present unless the fixture says `null`. */
+const LABEL = 'START WAL LOCATION: 0/2000028 (file 000000010000000000000002)\n';
+
+/**
+ * A context whose facts come from fixtures: PostgreSQL facts of a stopped server (or of `server`) and the files
+ * it has.
+ */
+function fixture(
+  version: number,
+  files: Record<string, string | null>,
+  server: Partial<PgFacts> = {},
+): PlanContext {
   const memory = new HostMemory();
   const facts = new Facts(
     'db2',
@@ -33,6 +43,7 @@ function fixture(version: number, files: Record<string, string>): PlanContext {
     inRecovery: false,
     systemIdentifier: '7000000000000000001',
     binDir: '/usr/bin',
+    ...server,
   };
   memory.cache.set(`pg:5432:${D}`, Promise.resolve(pg));
   const all = [
@@ -40,10 +51,11 @@ function fixture(version: number, files: Record<string, string>): PlanContext {
     `${D}/postgresql.auto.conf`,
     `${D}/standby.signal`,
     `${D}/recovery.conf`,
+    `${D}/backup_label`,
     '/srv/pg/.pgpass-run-playbook',
   ];
   for (const path of all) {
-    const content = files[path];
+    const content = path === `${D}/backup_label` && !(path in files) ? LABEL : (files[path] ?? undefined);
     memory.overlay.set(path, {
       path,
       exists: content !== undefined,
@@ -147,6 +159,30 @@ describe('standby planning (fixture facts)', () => {
     const plan = await standby.plan(ctx, args);
     expect(plan.actions).to.deep.equal([]);
     expect(plan.reason).to.include('is a standby of 10.0.0.1:5433');
+  });
+
+  it('refuses a data dir that is or was a primary: running out of recovery, or no standby.signal/recovery.conf/backup_label', async () => {
+    const conf = { [`${D}/postgresql.conf`]: '' };
+    const cases: [PlanContext, RegExp][] = [
+      [fixture(15, conf, { running: true, inRecovery: false }), /pg_is_in_recovery\(\) = f/],
+      [
+        fixture(15, { ...conf, [`${D}/backup_label`]: null }),
+        /no standby\.signal, recovery\.conf or backup_label/,
+      ],
+    ];
+    for (const [ctx, why] of cases) {
+      const err = await standby.plan(ctx, args).catch((e: Error) => e);
+      expect(err).to.be.instanceOf(Error);
+      expect((err as Error).message).to.match(/^db2: \/srv\/pg\/data is a primary \(/);
+      expect((err as Error).message).to.match(why);
+      expect((err as Error).message).to.include('fix the inventory so that db2 is the primary');
+    }
+    const standbyRunning = fixture(
+      15,
+      { ...conf, [`${D}/standby.signal`]: '' },
+      { running: true, inRecovery: true },
+    );
+    expect((await standby.plan(standbyRunning, args)).actions.length).to.be.greaterThan(0);
   });
 });
 
