@@ -4,8 +4,6 @@ import type { Facts } from '../facts/facts.js';
 import { type PgFacts, pgFacts } from '../facts/pg.js';
 import { describeConfig, listDir, sqlProbe } from '../facts/probes.js';
 import { writeFile } from '../model/actions.js';
-import { sh } from '../model/command.js';
-import { parseConf } from '../pg/conf.js';
 import type { ConfValue } from '../pg/conf-edit.js';
 import { sameValue } from '../pg/guc.js';
 import { TABLE_VERSIONS } from '../pg/guc-table.js';

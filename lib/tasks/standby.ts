@@ -2,8 +2,7 @@ import type { JSONSchemaType } from 'ajv';
 import { ApplyError, InputError } from '../errors.js';
 import type { FileState } from '../facts/file.js';
 import { PG_FACTS, type PgFacts, pgFacts } from '../facts/pg.js';
-import { type Action, exec, writeFile } from '../model/actions.js';
-import { pgpassLine } from '../pg/backup.js';
+import { type Action, writeFile } from '../model/actions.js';
 import { type ConfValue, removeSettings, setSettings } from '../pg/conf-edit.js';
 import { pgpassUpToDate, pgpassWith } from '../pg/pgpass.js';
 import {
