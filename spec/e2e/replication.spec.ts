@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
+import { defaultPassfile } from '../../lib/pg/standby-conf.js';
+import { type SandboxNode, type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
 import { root as projectRoot, runCli } from '../helpers/cli.js';
 import { eventually, nodeLog, nodeSql } from '../helpers/sandbox.js';
 
@@ -28,6 +29,22 @@ const recapChanged = (out: string): number[] => [...out.matchAll(/changed=(\d+)/
 const primaryOf = (s: SandboxState) => s.nodes.find((n) => n.group === 'primary')!;
 const standbyOf = (s: SandboxState) => s.nodes.find((n) => n.group === 'standby')!;
 const standbys = (s: SandboxState) => s.nodes.filter((n) => n.group === 'standby');
+const dataDirOf = (n: SandboxNode) => n.vars.pg_data_dir ?? `/var/lib/postgresql/15/${n.cluster}`;
+
+/**
+ * The passfile a standby's primary_conninfo names must be its own: Debian keeps every cluster of a version in one
+ * parent dir, and a file shared with a neighbour's setup could be rewritten under it (a rerun then changed it).
+ */
+async function expectOwnPassfile(s: SandboxState, sb: SandboxNode): Promise<void> {
+  const conninfo = await nodeSql(s, sb, 'select current_setting($$primary_conninfo$$)');
+  const passfile = /passfile=(\S+)/.exec(conninfo)?.[1] ?? '';
+  for (const other of s.nodes.filter((n) => n !== sb))
+    expect(passfile, `${sb.name}'s passfile`).to.not.equal(defaultPassfile(dataDirOf(other)));
+  const lines = readFileSync(passfile, 'utf8').trim().split('\n');
+  expect(lines.map((l) => l.split(':').slice(0, 4).join(':'))).to.deep.equal([
+    `127.0.0.1:${primaryOf(s).port}:*:replicator`,
+  ]);
+}
 
 /** What a check run must leave as it was: config files, roles, server start times, the standby's empty dir. */
 async function fingerprint(s: SandboxState): Promise<string> {
@@ -108,6 +125,7 @@ function describeLayout(layout: 'initdb' | 'debian', count: number): void {
         const seen = await eventually(() => nodeSql(s, sb, 'select v from proof').catch(() => ''));
         expect(seen, `row on ${sb.name}`).to.equal('from the primary');
         expect(readFileSync(nodeLog(sb), 'utf8')).to.match(/restored log file "[0-9A-F]{24}" from archive/);
+        await expectOwnPassfile(s, sb);
       }
       const archived = await eventually(async () => existsSync(join(s.root, 'archive', segment)));
       expect(archived, `${segment} in the archive`).to.equal(true);
