@@ -136,6 +136,12 @@ function describeLayout(layout: 'initdb' | 'debian', count: number): void {
       expect(status.stdout).to.match(/wal receiver: streaming/);
     });
 
+    it("removing another cluster's passfile (as dropping that cluster does) leaves the standby's", async () => {
+      // on Debian every cluster of a version lives in one parent dir: the primary's cluster is a neighbour
+      rmSync(defaultPassfile(dataDirOf(primaryOf(s))), { force: true });
+      for (const sb of standbys(s)) await expectOwnPassfile(s, sb);
+    });
+
     it('a second run reports changed=0 on every host', async () => {
       const r = await play(s, 'replication.yml');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
