@@ -85,8 +85,11 @@ export function standbySettings(version: number, w: StandbyWanted): Record<strin
   return out;
 }
 
-/** The default passfile: beside the data dir (in the server user's area), never inside it (a copy would carry it). */
+/**
+ * The default passfile: beside the data dir (in the server user's area), never inside it (a copy would carry it),
+ * and named after it: one file per cluster. Clusters share a parent (Debian's /var/lib/postgresql/15/ holds
+ * every 15 cluster), and a shared file would let one cluster's setup or removal rewrite another's password.
+ */
 export function defaultPassfile(dataDir: string): string {
-  const parent = dataDir.replace(/\/+$/, '').replace(/\/[^/]*$/, '') || '/';
-  return `${parent === '/' ? '' : parent}/.pgpass-run-playbook`;
+  return `${dataDir.replace(/\/+$/, '') || '/'}.pgpass`;
 }

@@ -57,7 +57,7 @@ const schema: JSONSchemaType<StandbyArgs> = {
         },
         user: { type: 'string', minLength: 1, description: 'the replication role' },
         passfile: optString(
-          'a passfile on this host; with password, where the password is written (default: beside the data dir)',
+          'a passfile on this host; with password, where the password is written (default: <data dir>.pgpass, one per cluster)',
         ),
         // a Secret object from a script, or a string from YAML
         password: {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { expect } from 'chai';
+import { defaultPassfile } from '../../lib/pg/standby-conf.js';
 import { type SandboxNode, type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
 import { root as projectRoot, runCli } from '../helpers/cli.js';
 import { eventually, nodeLog, nodeSql } from '../helpers/sandbox.js';
@@ -28,6 +29,22 @@ const recapChanged = (out: string): number[] => [...out.matchAll(/changed=(\d+)/
 const primaryOf = (s: SandboxState) => s.nodes.find((n) => n.group === 'primary')!;
 const standbyOf = (s: SandboxState) => s.nodes.find((n) => n.group === 'standby')!;
 const standbys = (s: SandboxState) => s.nodes.filter((n) => n.group === 'standby');
+const dataDirOf = (n: SandboxNode) => n.vars.pg_data_dir ?? `/var/lib/postgresql/15/${n.cluster}`;
+
+/**
+ * The passfile a standby's primary_conninfo names must be its own: Debian keeps every cluster of a version in one
+ * parent dir, and a file shared with a neighbour's setup could be rewritten under it (a rerun then changed it).
+ */
+async function expectOwnPassfile(s: SandboxState, sb: SandboxNode): Promise<void> {
+  const conninfo = await nodeSql(s, sb, 'select current_setting($$primary_conninfo$$)');
+  const passfile = /passfile=(\S+)/.exec(conninfo)?.[1] ?? '';
+  for (const other of s.nodes.filter((n) => n !== sb))
+    expect(passfile, `${sb.name}'s passfile`).to.not.equal(defaultPassfile(dataDirOf(other)));
+  const lines = readFileSync(passfile, 'utf8').trim().split('\n');
+  expect(lines.map((l) => l.split(':').slice(0, 4).join(':'))).to.deep.equal([
+    `127.0.0.1:${primaryOf(s).port}:*:replicator`,
+  ]);
+}
 
 /** What a check run must leave as it was: config files, roles, server start times, the standby's empty dir. */
 async function fingerprint(s: SandboxState): Promise<string> {
@@ -75,10 +92,8 @@ async function serverFiles(s: SandboxState, n: SandboxNode): Promise<string> {
     `${data}/standby.signal`,
     `${data}/recovery.conf`,
   ];
-  // the default passfile sits beside the data dir: private to the sandbox with initdb, but shared by every
-  // Debian cluster of this version on the machine (other runs may write it), so only the former is compared
-  const passfile = join(dirname(data), '.pgpass-run-playbook');
-  if (passfile.startsWith(`${s.root}/`)) paths.push(passfile);
+  // the default passfile sits beside the data dir and belongs to this cluster alone (both layouts)
+  paths.push(defaultPassfile(data));
   const hash = (p: string) =>
     existsSync(p) ? createHash('sha256').update(readFileSync(p)).digest('hex') : 'absent';
   return [
@@ -140,6 +155,7 @@ function describeLayout(layout: 'initdb' | 'debian', count: number): void {
         const seen = await eventually(() => nodeSql(s, sb, 'select v from proof').catch(() => ''));
         expect(seen, `row on ${sb.name}`).to.equal('from the primary');
         expect(readFileSync(nodeLog(sb), 'utf8')).to.match(/restored log file "[0-9A-F]{24}" from archive/);
+        await expectOwnPassfile(s, sb);
       }
       const archived = await eventually(async () => existsSync(join(s.root, 'archive', segment)));
       expect(archived, `${segment} in the archive`).to.equal(true);
@@ -148,6 +164,12 @@ function describeLayout(layout: 'initdb' | 'debian', count: number): void {
       for (const sb of standbys(s))
         expect(status.stdout).to.match(new RegExp(`standby ${sb.name} from \\S+: streaming`));
       expect(status.stdout).to.match(/wal receiver: streaming/);
+    });
+
+    it("removing another cluster's passfile (as dropping that cluster does) leaves the standby's", async () => {
+      // on Debian every cluster of a version lives in one parent dir: the primary's cluster is a neighbour
+      rmSync(defaultPassfile(dataDirOf(primaryOf(s))), { force: true });
+      for (const sb of standbys(s)) await expectOwnPassfile(s, sb);
     });
 
     it('a second run reports changed=0 on every host', async () => {

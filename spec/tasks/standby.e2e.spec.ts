@@ -1,5 +1,4 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { renderDiff } from '../../lib/report/diff.js';
 import { Secret } from '../../lib/secret.js';
@@ -33,7 +32,7 @@ describe('standby + waitForReplication (two real clusters)', function () {
       password: new Secret(REPL_PASSWORD),
     });
     expect(bb.status, bb.error).to.equal('changed');
-    const passfile = join(pair.standbyDir, '..', '.pgpass-run-playbook');
+    const passfile = `${pair.standbyDir}.pgpass`;
     const d = pair.standbyDir;
     const snap = filesSnapshot([
       `${d}/postgresql.conf`,
@@ -44,7 +43,7 @@ describe('standby + waitForReplication (two real clusters)', function () {
     const { check } = await converge(pair.db2, standby, { primary: primaryArg(REPL_PASSWORD) }, snap);
     const diff = renderDiff(check.actions);
     expect(diff).to.include("primary_conninfo = 'host=127.0.0.1");
-    expect(diff).to.include(`passfile=${passfile.replace('/data/..', '')}`);
+    expect(diff).to.include(`passfile=${passfile}`);
     expect(diff).to.not.include(REPL_PASSWORD);
     expect(statSync(passfile).mode & 0o777).to.equal(0o600);
     expect(readFileSync(passfile, 'utf8')).to.equal(

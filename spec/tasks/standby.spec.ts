@@ -52,7 +52,7 @@ function fixture(
     `${D}/standby.signal`,
     `${D}/recovery.conf`,
     `${D}/backup_label`,
-    '/srv/pg/.pgpass-run-playbook',
+    '/srv/pg/data.pgpass',
   ];
   for (const path of all) {
     const content = path === `${D}/backup_label` && !(path in files) ? LABEL : (files[path] ?? undefined);
@@ -93,14 +93,11 @@ describe('standby planning (fixture facts)', () => {
       promoteTriggerFile: '/tmp/promote',
       restoreCommand: 'cp /a/%f %p',
     });
-    expect(paths(plan.actions)).to.deep.equal([
-      `write /srv/pg/.pgpass-run-playbook`,
-      `write ${D}/recovery.conf`,
-    ]);
+    expect(paths(plan.actions)).to.deep.equal([`write /srv/pg/data.pgpass`, `write ${D}/recovery.conf`]);
     const rc = plan.actions[1];
     if (rc?.kind !== 'writeFile') throw new Error('expected a write');
     expect(rc.after).to.equal(
-      "# written by run-playbook (standby)\nstandby_mode = 'on'\nprimary_conninfo = 'host=10.0.0.1 port=5433 user=replicator application_name=db2 passfile=/srv/pg/.pgpass-run-playbook'\nrestore_command = 'cp /a/%f %p'\ntrigger_file = '/tmp/promote'\nrecovery_target_timeline = 'latest'\n",
+      "# written by run-playbook (standby)\nstandby_mode = 'on'\nprimary_conninfo = 'host=10.0.0.1 port=5433 user=replicator application_name=db2 passfile=/srv/pg/data.pgpass'\nrestore_command = 'cp /a/%f %p'\ntrigger_file = '/tmp/promote'\nrecovery_target_timeline = 'latest'\n",
     );
     expect(rc.mode).to.equal('0600');
     expect(renderDiff(plan.actions)).to.not.include('pw:1');
@@ -115,7 +112,7 @@ describe('standby planning (fixture facts)', () => {
     });
     const plan = await standby.plan(ctx, { ...args, promoteTriggerFile: '/tmp/promote', slot: 's1' });
     expect(paths(plan.actions)).to.deep.equal([
-      'write /srv/pg/.pgpass-run-playbook',
+      'write /srv/pg/data.pgpass',
       `write ${D}/postgresql.conf`,
       `write ${D}/postgresql.auto.conf`,
       `write ${D}/standby.signal`,
@@ -149,12 +146,12 @@ describe('standby planning (fixture facts)', () => {
 
   it('is ok when everything is in place (the passfile compared for real, unmasked)', async () => {
     const conninfo =
-      'host=10.0.0.1 port=5433 user=replicator application_name=db2 passfile=/srv/pg/.pgpass-run-playbook';
+      'host=10.0.0.1 port=5433 user=replicator application_name=db2 passfile=/srv/pg/data.pgpass';
     const ctx = fixture(15, {
       [`${D}/postgresql.conf`]: `primary_conninfo = '${conninfo}'\n`,
       [`${D}/postgresql.auto.conf`]: '',
       [`${D}/standby.signal`]: '',
-      '/srv/pg/.pgpass-run-playbook': '10.0.0.1:5433:*:replicator:pw\\:1\n',
+      '/srv/pg/data.pgpass': '10.0.0.1:5433:*:replicator:pw\\:1\n',
     });
     const plan = await standby.plan(ctx, args);
     expect(plan.actions).to.deep.equal([]);
@@ -213,9 +210,14 @@ describe('standby configuration text', () => {
     expect(standbySettings(15, w)).to.have.property('promote_trigger_file', '/t');
     expect(() => standbySettings(16, w)).to.throw(/removed in 16/);
   });
-  it('puts the default passfile beside the data dir', () => {
-    expect(defaultPassfile('/var/lib/postgresql/15/main/')).to.equal(
-      '/var/lib/postgresql/15/.pgpass-run-playbook',
+  it('puts the default passfile beside the data dir, named after it', () => {
+    expect(defaultPassfile('/var/lib/postgresql/15/main/')).to.equal('/var/lib/postgresql/15/main.pgpass');
+    expect(defaultPassfile('/data')).to.equal('/data.pgpass');
+  });
+  it('gives two clusters of one version on one host their own passfiles (Debian: one parent for all)', () => {
+    // a shared file let one cluster's setup or removal rewrite the other's password (a flaky rerun, changed=1)
+    expect(defaultPassfile('/var/lib/postgresql/15/a')).to.not.equal(
+      defaultPassfile('/var/lib/postgresql/15/b'),
     );
   });
 });
