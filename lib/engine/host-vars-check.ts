@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, type Position } from '../errors.js';
 
 /** Variables that name a port: a whole number 1–65535 (a number, or digits in a string as INI gives them). */
 const PORTS = ['ansible_port', 'ansible_ssh_port', 'pg_port'];
@@ -23,9 +23,15 @@ const kind = (v: unknown): string => (Array.isArray(v) ? 'a list' : v === null ?
 /**
  * Throws InputError when a well-known connection or PostgreSQL variable of `host` has the wrong type (a port
  * that is a list, a data dir that is a mapping), so a run that cannot work stops before contacting any host.
- * `read` returns a variable's value, or `skip` when it depends on what only a run knows.
+ * `read` returns a variable's value, or `skip` when it depends on what only a run knows; `origin` says where the
+ * inventory set a value (the error's position), when it did.
  */
-export function checkHostVars(host: string, read: (name: string) => unknown, skip: unknown): void {
+export function checkHostVars(
+  host: string,
+  read: (name: string) => unknown,
+  skip: unknown,
+  origin: (name: string) => Position | undefined = () => undefined,
+): void {
   for (const name of PORTS) {
     const v = read(name);
     if (v === undefined || v === null || v === '' || v === skip) continue;
@@ -34,12 +40,13 @@ export function checkHostVars(host: string, read: (name: string) => unknown, ski
     if (!Number.isInteger(n) || n < 1 || n > 65535)
       throw new InputError(
         `host ${host}: ${name} must be a port number (1-65535), got ${typeof v === 'string' ? JSON.stringify(v) : kind(v)}`,
+        origin(name),
       );
   }
   for (const name of SCALARS) {
     const v = read(name);
     if (v === undefined || v === null || v === skip) continue;
     if (typeof v !== 'string' && typeof v !== 'number')
-      throw new InputError(`host ${host}: ${name} must be a string, got ${kind(v)}`);
+      throw new InputError(`host ${host}: ${name} must be a string, got ${kind(v)}`, origin(name));
   }
 }

@@ -1,4 +1,6 @@
-import { InputError } from '../errors.js';
+import { isDeepStrictEqual } from 'node:util';
+import { InputError, type Position } from '../errors.js';
+import { inventoryVarOrigin } from '../inventory/vars.js';
 import { evalCondition, renderValue } from '../model/template.js';
 import type { Play, TaskNode } from '../playbook/index.js';
 import { registry } from '../tasks/registry.js';
@@ -113,6 +115,16 @@ function checkTask(task: TaskNode, vars: Record<string, unknown>, u: Unknown): v
   }
 }
 
+/** Where the inventory set a host's variable, when the value the task sees is still the inventory's. */
+function originIn(rs: RunState, host: string, vars: Record<string, unknown>) {
+  return (name: string): Position | undefined => {
+    const own = rs.inventoryVars(host);
+    return Object.hasOwn(own, name) && isDeepStrictEqual(own[name], vars[name])
+      ? inventoryVarOrigin(rs.inventory, host, name)
+      : undefined;
+  };
+}
+
 /**
  * Before any host is contacted: renders every template of every task for every selected host, so a missing
  * variable is an input error (exit 3) and not a failure halfway through a run; and what depends only on the
@@ -128,11 +140,18 @@ export function preflight(rs: RunState, plays: readonly Play[], hostsOf: readonl
     checkNotify(play);
     const hosts = hostsOf[i] ?? [];
     for (const host of hosts) {
-      [...play.tasks, ...play.handlers].forEach((task, j) => {
+      const nodes = [...play.tasks, ...play.handlers];
+      if (nodes.length === 0) {
+        // a play without tasks still connects: its host's own variables (inventory, -e) are checked
+        const vars = withVars(rs.inventoryVars(host), rs.extraVars);
+        const raw = (name: string) => (String(vars[name]).includes('{{') ? undefined : vars[name]);
+        checkHostVars(host, raw, undefined, originIn(rs, host, vars));
+      }
+      nodes.forEach((task, j) => {
         const own = varsFor(rs, play, task, host, hosts);
         const missing = Object.fromEntries(Object.entries(later).filter(([k]) => !Object.hasOwn(own, k)));
         const vars = withVars(own, missing);
-        if (j === 0) checkHostVars(host, (name) => readVar(vars, name, u), u.value);
+        if (j === 0) checkHostVars(host, (name) => readVar(vars, name, u), u.value, originIn(rs, host, vars));
         checkTask(task, vars, u);
       });
     }

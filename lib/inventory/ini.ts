@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import { literalEval } from './literal.js';
+import { copyOrigins, noteOrigin } from './origins.js';
 import { expandHostPattern } from './ranges.js';
 import { shlexSplit } from './shlex.js';
 import type { Inventory } from './types.js';
@@ -114,10 +115,12 @@ function hostLine(st: State, line: string): void {
     const eq = t.indexOf('=');
     if (eq < 0) throw new InputError(`expected key=value host variable, found '${t}'`, at(st, t));
     vars[t.slice(0, eq)] = literalEval(t.slice(eq + 1));
+    noteOrigin(vars, t.slice(0, eq), at(st, t));
   }
   for (const name of spec.hosts) {
     const h = addHost(st.inv, name, st.group, spec.port);
     Object.assign(h.vars, vars);
+    copyOrigins(h.vars, vars);
   }
 }
 
@@ -125,7 +128,9 @@ function varLine(st: State, line: string): void {
   const eq = line.indexOf('=');
   if (eq < 0) throw new InputError(`expected key=value, found '${line}'`, at(st));
   const g = addGroup(st.inv, st.group);
-  setGroupVar(g, line.slice(0, eq).trim(), literalEval(line.slice(eq + 1).trim()));
+  const name = line.slice(0, eq).trim();
+  setGroupVar(g, name, literalEval(line.slice(eq + 1).trim()));
+  noteOrigin(g.vars, name, at(st));
 }
 
 function childLine(st: State, line: string): void {

@@ -1,7 +1,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
+import type { Node } from 'yaml';
+import { isMap, isScalar } from 'yaml';
 import { InputError } from '../errors.js';
 import { fileText, markSecretLeaves } from '../vault/text.js';
+import { copyOrigins, noteOrigin } from './origins.js';
 import type { FileVars, Inventory } from './types.js';
 import { readYaml } from './yaml.js';
 
@@ -52,7 +55,7 @@ export async function readVarsFiles(files: string[]): Promise<Record<string, unk
   const out: Record<string, unknown> = {};
   for (const file of files) {
     const plain = fileText(await readFile(file, 'utf8'), file);
-    const { data } = readYaml(plain.text, file);
+    const { data, root, lc } = readYaml(plain.text, file);
     if (plain.encrypted) markSecretLeaves(data);
     if (data === null || data === undefined) continue;
     if (typeof data !== 'object' || Array.isArray(data)) {
@@ -63,6 +66,12 @@ export async function readVarsFiles(files: string[]): Promise<Record<string, unk
       });
     }
     Object.assign(out, data);
+    if (isMap(root))
+      for (const pair of root.items) {
+        const value = pair.value as Node | null;
+        if (isScalar(pair.key) && value?.range)
+          noteOrigin(out, String(pair.key.value), { file, ...lc.linePos(value.range[0]) });
+      }
   }
   return out;
 }
@@ -81,7 +90,11 @@ function merge(
 ): void {
   if (!vars) return;
   target.fileVars ??= {};
-  target.fileVars[layer] = { ...target.fileVars[layer], ...vars };
+  const before = target.fileVars[layer];
+  const merged = { ...before, ...vars };
+  if (before) copyOrigins(merged, before);
+  copyOrigins(merged, vars);
+  target.fileVars[layer] = merged;
 }
 
 /**

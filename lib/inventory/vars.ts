@@ -1,5 +1,6 @@
 import type { Position } from '../errors.js';
 import { InputError } from '../errors.js';
+import { originOf } from './origins.js';
 import type { Inventory } from './types.js';
 import { ancestorsOf, parentsMap } from './types.js';
 
@@ -78,6 +79,24 @@ export function sortedGroups(inv: Inventory, host: string): string[] {
 export function inventoryVars(inv: Inventory, host: string, where?: Position): Record<string, unknown> {
   const h = inv.hosts.get(host);
   if (!h && host !== IMPLICIT_LOCALHOST) throw new InputError(`unknown host '${host}'`, where);
+  return Object.assign({}, ...varLayers(inv, host));
+}
+
+/**
+ * Where the inventory set the value a host sees for `name` (file:line:col of the winning layer), when the loader
+ * noted it: for errors about an inventory value.
+ */
+export function inventoryVarOrigin(inv: Inventory, host: string, name: string): Position | undefined {
+  if (!inv.hosts.has(host)) return undefined;
+  const layer = varLayers(inv, host)
+    .reverse()
+    .find((l) => Object.hasOwn(l, name));
+  return originOf(layer, name);
+}
+
+/** A host's inventory variable layers, low → high precedence (see {@link inventoryVars}). */
+function varLayers(inv: Inventory, host: string): Record<string, unknown>[] {
+  const h = inv.hosts.get(host);
   const all = inv.groups.get('all');
   const groups = sortedGroups(inv, host).map((g) => inv.groups.get(g)!);
   // Ansible's default VARIABLE_PRECEDENCE: every inline group var sits below every group_vars file.
@@ -92,7 +111,7 @@ export function inventoryVars(inv: Inventory, host: string, where?: Position): R
     h?.fileVars?.inventory,
     h?.fileVars?.playbook,
   ];
-  return Object.assign({}, ...layers.filter((l) => l !== undefined));
+  return layers.filter((l) => l !== undefined);
 }
 
 /**

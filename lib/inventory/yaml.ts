@@ -4,6 +4,7 @@ import type { Position } from '../errors.js';
 import { InputError } from '../errors.js';
 import { flattenMergeKeys } from '../yaml/merge.js';
 import { VAULT_ERROR_CODE, vaultTag } from '../yaml/vault-tag.js';
+import { copyOrigins, noteOrigin } from './origins.js';
 import { expandHostPattern } from './ranges.js';
 import type { Inventory } from './types.js';
 import { addChild, addGroup, addHost, setGroupVar } from './types.js';
@@ -151,7 +152,10 @@ function sectionItems(
 ): void {
   if (key === 'vars') {
     const g = ctx.inv.groups.get(group)!;
-    for (const [name, v] of items) setGroupVar(g, name, v === null ? null : v.toJS(ctx.doc));
+    for (const [name, v] of items) {
+      setGroupVar(g, name, v === null ? null : v.toJS(ctx.doc));
+      if (v) noteOrigin(g.vars, name, pos(ctx, v));
+    }
   } else if (key === 'children') {
     for (const [name, v] of items) addChild(ctx.inv, group, parseGroup(ctx, name, v), pos(ctx, v ?? at));
   } else if (key === 'hosts') {
@@ -175,5 +179,18 @@ function hostEntry(ctx: Ctx, group: string, pattern: string, node: Node | null):
   if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) {
     throw new InputError(`vars of host '${pattern}' must be a mapping`, pos(ctx, node));
   }
-  for (const name of spec.hosts) Object.assign(addHost(ctx.inv, name, group, spec.port).vars, vars);
+  if (isMap(node)) notePairs(ctx, vars, node.items);
+  for (const name of spec.hosts) {
+    const h = addHost(ctx.inv, name, group, spec.port);
+    Object.assign(h.vars, vars);
+    copyOrigins(h.vars, vars);
+  }
+}
+
+/** Notes where each key of a YAML mapping was set (its value's position). */
+function notePairs(ctx: Ctx, vars: object, pairs: readonly Pair[]): void {
+  for (const pair of pairs) {
+    const name = keyName(pair);
+    if (name && pair.value) noteOrigin(vars, name, pos(ctx, pair.value));
+  }
 }

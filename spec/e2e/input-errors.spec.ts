@@ -122,13 +122,13 @@ describe('e2e: bad input is refused before any host is contacted', function () {
       name: 'a port that is a list in a YAML inventory',
       playbook: '- hosts: db\n  tasks: []\n',
       args: ['-i', 'hosts.yml'],
-      expect: /db1: ansible_port/,
+      expect: /hosts\.yml:7:25: host db1: ansible_port must be a port number/,
     },
     {
       name: 'a pg_port that is a list in a YAML inventory',
       playbook: '- hosts: db\n  tasks:\n    - setConf: { settings: { work_mem: 8MB } }\n',
       args: ['-i', 'pgport.yml'],
-      expect: /db1: pg_port must be a port number \(1-65535\), got a list/,
+      expect: /pgport\.yml:8:20: host db1: pg_port must be a port number \(1-65535\), got a list/,
     },
     {
       name: 'a newline in ansible_host (an injected ProxyCommand)',
