@@ -109,3 +109,7 @@ export function serverLogTail(t: PgTarget, lines = 20): Probe {
 if [ -z "$f" ] || [ ! -r "$f" ]; then c=$(${{ sh: current }}); [ -n "$c" ] && f="$d/$c"; case "$c" in /*) f="$c";; esac; fi
 if [ -n "$f" ] && [ -r "$f" ]; then echo "== $f"; tail -n ${lines} "$f"; else echo "(no server log found)"; fi`);
 }
+
+/** `pg_controldata` of a data dir (LC_ALL=C, so its labels parse): reads pg_control only, server running or not. */
+export const controlData = (t: PgTarget, dataDir: string): Probe =>
+  probe(sh`${binDirScript(t)}; LC_ALL=C "$B/pg_controldata" -D ${dataDir}`);
