@@ -18,7 +18,7 @@ import { readTopology } from './pg-topology.js';
 /** Arguments of {@link switchoverGates}; their meaning is in the schema below. */
 export interface SwitchoverGatesArgs {
   newPrimary: string;
-  hosts: string[];
+  hosts?: string[];
   maxLagBytes?: number;
   maxArchiveReady?: number;
   slots?: boolean;
@@ -34,7 +34,9 @@ const schema: JSONSchemaType<SwitchoverGatesArgs> = {
       type: 'array',
       items: { type: 'string', minLength: 1 },
       minItems: 1,
-      description: "every node of the cluster (the inventory's primary and standby groups)",
+      nullable: true,
+      description:
+        'every node of the cluster (default: the hosts of the primary and standby groups, whatever --limit says)',
     },
     maxLagBytes: {
       type: 'integer',
@@ -71,7 +73,7 @@ const schema: JSONSchemaType<SwitchoverGatesArgs> = {
       description: 'the inventory group of the standbys',
     },
   },
-  required: ['newPrimary', 'hosts'],
+  required: ['newPrimary'],
   additionalProperties: false,
 };
 
@@ -109,7 +111,7 @@ async function readPrimary(ctx: PlanContext, primary: string, app: string): Prom
 }
 
 /** Everything the gates read, once per run (every host's task shares it). */
-function readAll(ctx: PlanContext, args: SwitchoverGatesArgs) {
+function readAll(ctx: PlanContext, args: SwitchoverGatesArgs & { hosts: string[] }) {
   const first = args.hosts[0] as string;
   const f = first === ctx.host ? ctx.facts : ctx.factsOf(first);
   return f.memo(`switchover:gates:${args.newPrimary}`, async () => {
@@ -133,7 +135,8 @@ export const switchoverGates = defineTask<SwitchoverGatesArgs>({
   name: 'switchoverGates',
   description: 'the gates of a switchover, read from the servers before any change (writes nothing)',
   schema,
-  async plan(ctx, args) {
+  async plan(ctx, given) {
+    const args = { ...given, hosts: given.hosts ?? clusterHosts(ctx, given) };
     if (!args.hosts.includes(args.newPrimary))
       throw new InputError(
         `switchover: new_primary '${args.newPrimary}' is not one of the cluster's hosts (${args.hosts.join(', ')})`,
@@ -166,6 +169,8 @@ export const switchoverGates = defineTask<SwitchoverGatesArgs>({
       followers,
       slots: args.slots ?? true,
       slot: (args.slots ?? true) && ctx.host !== args.newPrimary ? slotName(ctx.host) : null,
+      // the slots a node of this cluster may hold for its peers (only [a-z0-9_]: safe in an SQL list)
+      clusterSlots: args.hosts.map(slotName),
       version: primary.version,
       gates: mine,
     };
@@ -180,6 +185,16 @@ export const switchoverGates = defineTask<SwitchoverGatesArgs>({
     };
   },
 });
+
+/** The hosts of the primary and standby groups, in that order. */
+function clusterHosts(ctx: PlanContext, args: SwitchoverGatesArgs): string[] {
+  const g = ctx.vars.groups as Record<string, string[]> | undefined;
+  const all = [
+    ...(g?.[args.primaryGroup ?? 'primary'] ?? []),
+    ...(g?.[args.standbyGroup ?? 'standby'] ?? []),
+  ];
+  return [...new Set(all)];
+}
 
 /** The inventory's primary: the first host of the primary group. */
 function primaryOf(ctx: PlanContext, args: SwitchoverGatesArgs): string {

@@ -61,6 +61,11 @@ async function switchTo(s: SandboxState, inventory: string, to: string, row: str
   const others = s.nodes.filter((n) => n.name !== to).map((n) => n.name);
   const streaming = await eventually(async () => (await followersOf(s, p)) === others.join(','));
   expect(streaming, `${others.join(',')} stream from ${to}: ${await followersOf(s, p)}`).to.equal(true);
+  // slots: one per follower on the new primary; none left on a follower (a standby's slot holds its WAL back)
+  const slots =
+    "select coalesce(string_agg(slot_name, ',' order by slot_name), '') from pg_replication_slots";
+  expect(await nodeSql(s, p, slots)).to.equal(others.join(','));
+  for (const n of s.nodes.filter((x) => x !== p)) expect(await nodeSql(s, n, slots), n.name).to.equal('');
   for (const n of s.nodes) {
     const seen = await eventually(() =>
       nodeSql(s, n, `select count(*) from proof where v = '${row}'`).then((c) => c === '1'),
