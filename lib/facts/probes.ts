@@ -109,3 +109,20 @@ export function serverLogTail(t: PgTarget, lines = 20): Probe {
 if [ -z "$f" ] || [ ! -r "$f" ]; then c=$(${{ sh: current }}); [ -n "$c" ] && f="$d/$c"; case "$c" in /*) f="$c";; esac; fi
 if [ -n "$f" ] && [ -r "$f" ]; then echo "== $f"; tail -n ${lines} "$f"; else echo "(no server log found)"; fi`);
 }
+
+/**
+ * The fields of pg_control that a switchover reads, in pg_controldata's own labels (LC_ALL=C): from
+ * `pg_controldata` when the host has it, else from global/pg_control's fixed head (little-endian; the same on
+ * 11–18, 10 has one more LSN before the checkpoint copy), since some installs ship the server without it.
+ */
+export const controlData = (t: PgTarget, dataDir: string): Probe =>
+  probe(sh`${binDirScript(t)}; d=${dataDir}; if [ -x "$B/pg_controldata" ]; then LC_ALL=C "$B/pg_controldata" -D "$d"; exit $?; fi
+f="$d/global/pg_control"; [ -r "$f" ] || { echo "cannot read $f" >&2; exit 1; }
+u4() { od -An -t u4 -j "$1" -N 4 "$f" | tr -d ' '; }
+v=$(u4 8); if [ "$v" -lt 1100 ]; then c=48; else c=40; fi
+case $(u4 16) in 0) st='starting up';; 1) st='shut down';; 2) st='shut down in recovery';; 3) st='shutting down';; 4) st='in crash recovery';; 5) st='in archive recovery';; 6) st='in production';; *) st='unknown';; esac
+set -- $(od -An -t x4 -j 32 -N 8 "$f")
+echo "Database system identifier:           $(od -An -t u8 -N 8 "$f" | tr -d ' ')"
+echo "Database cluster state:               $st"
+printf 'Latest checkpoint location:           %X/%X\n' "0x$2" "0x$1"
+echo "Latest checkpoint's TimeLineID:       $(u4 $((c + 8)))"`);

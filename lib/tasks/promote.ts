@@ -1,6 +1,6 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError, InputError } from '../errors.js';
-import { PG_FACTS, type PgFacts, pgFacts } from '../facts/pg.js';
+import { PG_FACTS, type PgFacts, pgFacts, pgFactsKey } from '../facts/pg.js';
 import { type Exec, exec } from '../model/actions.js';
 import { sh } from '../model/command.js';
 import { binDirScript, type PgTarget, pgTarget, psql } from '../pg/target.js';
@@ -99,6 +99,8 @@ export const promote = defineTask<PromoteArgs>({
     return {
       actions: [promoteAction(t, pg.version, dataDir, wait, args.timeout ?? 60)],
       invalidates: [PG_FACTS],
+      // check mode: later tasks (slots on the new primary) plan against a server out of recovery
+      ...(ctx.check ? { predicts: { facts: { [pgFactsKey(t)]: { ...pg, inRecovery: false } } } } : {}),
       reason: 'in recovery',
       // a promotion counts only when a server answers afterwards (and, when waited for, out of recovery)
       verify: async (c) => {

@@ -12,6 +12,10 @@ import { service } from './service.js';
 import { setConf } from './set-conf.js';
 import { sql } from './sql.js';
 import { standby } from './standby.js';
+import { switchoverCatchUp } from './switchover-catch-up.js';
+import { switchoverDemote } from './switchover-demote.js';
+import { switchoverDone } from './switchover-done.js';
+import { switchoverGates } from './switchover-gates.js';
 import { template } from './template.js';
 import { waitForReplication } from './wait-for-replication.js';
 
@@ -30,6 +34,10 @@ export const registry: Record<string, AnyTask> = {
   setConf,
   sql,
   standby,
+  switchoverCatchUp,
+  switchoverDemote,
+  switchoverDone,
+  switchoverGates,
   template,
   waitForReplication,
 };

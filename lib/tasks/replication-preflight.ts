@@ -16,6 +16,7 @@ import { parsePrimaryProbe, parseStandbyProbe, primaryProbeSql } from '../pg/pre
 import { slotName } from '../pg/slots.js';
 import { pgTarget } from '../pg/target.js';
 import { defineTask, type PlanContext } from './define.js';
+import { checkInventoryPrimary } from './pg-inventory-primary.js';
 import { peerAddress, peerVars } from './pg-peer.js';
 
 /** Arguments of {@link replicationPreflight}. */
@@ -129,7 +130,7 @@ async function probePrimary(ctx: PlanContext, f: Facts, host: string, user: stri
     );
   if (facts.inRecovery)
     throw new ApplyError(
-      `preflight: ${host} of the primary group is in recovery (a standby): after a failover, make the promoted server the primary in the inventory`,
+      `preflight: ${host} of the primary group is in recovery (a standby) and no other node answers as the primary: promote one (playbooks/promote.yml) and make it the primary in the inventory`,
     );
   const r = await f.run(sqlProbe(t, primaryProbeSql(user)), { user: t.osUser });
   if (r.code !== 0) throw new CommandError(host, 'preflight probe of the primary', r.code, r.stderr);
@@ -163,6 +164,7 @@ export const replicationPreflight = defineTask<ReplicationPreflightArgs>({
   description: 'check primary and standbys before any change; decide the copy method (writes nothing)',
   schema,
   async plan(ctx, args) {
+    await checkInventoryPrimary(ctx, args.primary, args.standbys);
     const p = await readPrimary(ctx, args.primary, args.user);
     const standbys = await Promise.all(args.standbys.map((h) => readStandby(ctx, h)));
     const wanted: PreflightWanted = {

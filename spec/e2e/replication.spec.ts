@@ -188,15 +188,18 @@ function describeLayout(layout: 'initdb' | 'debian', count: number): void {
       );
     });
 
-    it('after failover, replication.yml unchanged exits 2 naming pg2, and no byte of the promoted server changes', async () => {
+    it('after failover (pg1 still running: two primaries), replication.yml exits 2 in preflight naming both, and no byte of the promoted server changes', async () => {
       const sb = standbyOf(s);
       const before = await serverFiles(s, sb);
       expect(before).to.include('standby.signal: absent');
       for (const extra of [['--check', '--diff'], []]) {
         const r = await play(s, 'replication.yml', ...extra);
         expect(r.code, r.stdout + r.stderr).to.equal(2);
-        expect(r.stdout).to.match(/fatal: \[pg2\].*pg2: .* is a primary/);
-        expect(r.stdout).to.include('fix the inventory so that pg2 is the primary');
+        // read from the servers before any write: the newest timeline first, the one a failover promoted
+        expect(r.stdout).to.match(
+          /fatal: \[pg\d\].*nothing was changed: more than one primary: pg2 \(timeline 2\), pg1 \(timeline 1\)/,
+        );
+        expect(r.stdout).to.include('playbooks/rejoin.yml');
         expect(await serverFiles(s, sb), `pg2 after ${extra.join(' ') || 'a real run'}`).to.equal(before);
         expect(await nodeSql(s, sb, 'select pg_is_in_recovery()')).to.equal('f');
       }
