@@ -9,7 +9,7 @@ const addresses = [
   { host: 'db3', address: '10.0.0.3', port: 5432 },
 ];
 
-const primary = (host: string, tli: string, sysid = '7300') =>
+const primary = (tli: string, sysid = '7300') =>
   row('node', 'f', '150008', sysid, tli, '0/3000060', '') +
   row('role', 'primary', '15.8') +
   row('rep', 'db2', '10.0.0.2', 'streaming', 'sync', '0', '00:00:00.001', 't', 'TLSv1.3') +
@@ -23,7 +23,7 @@ describe('status: the topology as the servers say, sync state and TLS of each wa
   const nodes = (): NodeStatus[] =>
     withTopology(
       [
-        parseStatus('db1', primary('db1', '2')),
+        parseStatus('db1', primary('2')),
         parseStatus('db2', standby('10.0.0.1', '2')),
         parseStatus('db3', standby('10.0.0.1', '2')),
       ],
@@ -62,7 +62,7 @@ describe('status: the topology as the servers say, sync state and TLS of each wa
 
   it('shows a split brain loudly, newest timeline first, and marks both primaries', () => {
     const split = withTopology(
-      [parseStatus('db1', primary('db1', '1')), parseStatus('db2', primary('db2', '2'))],
+      [parseStatus('db1', primary('1')), parseStatus('db2', primary('2'))],
       addresses,
     );
     expect(split.map((n) => n.splitBrain)).to.deep.equal([true, true]);
@@ -76,7 +76,7 @@ describe('status: the topology as the servers say, sync state and TLS of each wa
   it('names a down node, a standby streaming from outside the inventory, and another cluster', () => {
     const odd = withTopology(
       [
-        parseStatus('db1', primary('db1', '1')),
+        parseStatus('db1', primary('1')),
         parseStatus(
           'db2',
           row('node', 't', '150008', '9999', '1', '0/1', '') +
