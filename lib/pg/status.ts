@@ -56,7 +56,7 @@ export interface NodeStatus {
 
 /** Read-only on 10–18 (pg_stat_ssl and received_tli exist on all of them). */
 export const statusSql = `${nodeStateSql}select 'role', case when pg_is_in_recovery() then 'standby' else 'primary' end, current_setting('server_version');
-select 'rep', r.application_name, coalesce(r.client_addr::text, 'local'), r.state, coalesce(r.sync_state, ''),
+select 'rep', r.application_name, coalesce(host(r.client_addr), 'local'), r.state, coalesce(r.sync_state, ''),
   case when pg_is_in_recovery() then '' else coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint::text, '') end,
   coalesce(r.replay_lag::text, ''), coalesce(l.ssl::text, 'false'), coalesce(l.version, '')
   from pg_stat_replication r left join pg_stat_ssl l on l.pid = r.pid order by r.application_name;
