@@ -1,5 +1,6 @@
 import { becomeFromVars, type Connection, createConnections } from '../connection/index.js';
 import { withHostDefaults } from '../engine/vars.js';
+import { ExitCode } from '../errors.js';
 import { hostVars, type Inventory, selectHosts } from '../inventory/index.js';
 import { slotName } from '../pg/slots.js';
 import { type NodeAddress, type NodeStatus, parseStatus, statusSql, withTopology } from '../pg/status.js';
@@ -9,6 +10,12 @@ import { payload } from '../secret.js';
 export type { NodeStatus } from '../pg/status.js';
 export { parseStatus } from '../pg/status.js';
 export { formatStatus } from '../report/status.js';
+
+/** The exit code of `status`: 4 when a node did not answer, 2 for a split brain (two primaries), else 0. */
+export function statusExitCode(nodes: readonly NodeStatus[]): number {
+  if (nodes.some((n) => n.error)) return ExitCode.unreachable;
+  return nodes.some((n) => n.splitBrain) ? ExitCode.taskFailed : ExitCode.ok;
+}
 
 /** The address other nodes reach a host at: pg_address when literal, else ansible_host, else its name. */
 function addressOf(host: string, v: Record<string, unknown>): NodeAddress {
@@ -53,9 +60,21 @@ export async function replicationStatus(
   const hosts = selectHosts(inv, pattern);
   const known = new Set([...inv.hosts.keys()].map(slotName));
   const addresses = [...inv.hosts.keys()].map((h) => addressOf(h, vars(h)));
+  const group = (key: string, name: string) =>
+    new Set(
+      inv.groups.has(String(extraVars[key] ?? name)) ? selectHosts(inv, String(extraVars[key] ?? name)) : [],
+    );
+  const [primaries, standbys] = [group('primary_group', 'primary'), group('standby_group', 'standby')];
+  const roleOf = (h: string): NodeStatus['inventoryRole'] =>
+    primaries.has(h) ? 'primary' : standbys.has(h) ? 'standby' : undefined;
   const conns = await createConnections(hosts.map((name) => ({ name, vars: vars(name) })));
   try {
-    const nodes = await Promise.all(hosts.map((h) => nodeStatus(conns.get(h), h, vars(h), known)));
+    const nodes = await Promise.all(
+      hosts.map(async (h) => ({
+        ...(await nodeStatus(conns.get(h), h, vars(h), known)),
+        inventoryRole: roleOf(h),
+      })),
+    );
     return withTopology(nodes, addresses);
   } finally {
     await conns.closeAll();

@@ -43,6 +43,8 @@ export interface NodeStatus {
   /** the checkpoint's timeline (pg_control), and the cluster's system identifier */
   timeline?: number;
   systemId?: string;
+  /** the inventory group it is in (primary_group or standby_group), when one of them */
+  inventoryRole?: 'primary' | 'standby';
   /** set on every primary of a split brain (more than one server out of recovery) */
   splitBrain?: boolean;
   /** its walsenders: a primary's standbys, or a cascading standby's */
@@ -54,8 +56,16 @@ export interface NodeStatus {
   slots: (SlotRow & { orphan: boolean })[];
 }
 
+/**
+ * The timeline a node is on now. pg_control's checkpoint timeline (nodeStateSql) moves only at the first checkpoint
+ * after a promotion, which runs in the background: a primary's is read from its current WAL file name instead, a
+ * standby's is the newer of its last restartpoint's and the one its walreceiver receives.
+ */
+const timelineSql = `select 'tli', case when pg_is_in_recovery() then greatest((select timeline_id from pg_control_checkpoint()), coalesce((select received_tli from pg_stat_wal_receiver limit 1), 0)) else ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int end;
+`;
+
 /** Read-only on 10–18 (pg_stat_ssl and received_tli exist on all of them). */
-export const statusSql = `${nodeStateSql}select 'role', case when pg_is_in_recovery() then 'standby' else 'primary' end, current_setting('server_version');
+export const statusSql = `${nodeStateSql}${timelineSql}select 'role', case when pg_is_in_recovery() then 'standby' else 'primary' end, current_setting('server_version');
 select 'rep', r.application_name, coalesce(host(r.client_addr), 'local'), r.state, coalesce(r.sync_state, ''),
   case when pg_is_in_recovery() then '' else coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint::text, '') end,
   coalesce(r.replay_lag::text, ''), coalesce(l.ssl::text, 'false'), coalesce(l.version, '')
@@ -71,7 +81,8 @@ select 'slot', x.* from (${slotsSql}) x;
 export function parseStatus(host: string, out: string, known: ReadonlySet<string> = new Set()): NodeStatus {
   const s: NodeStatus = { host, replicas: [], slots: [] };
   for (const [tag, a = '', b = '', c = '', d = '', e = '', f = '', g = '', h = ''] of parseRows(out)) {
-    if (tag === 'node') Object.assign(s, { systemId: c, timeline: Number(d) });
+    if (tag === 'node') Object.assign(s, { systemId: c, timeline: s.timeline ?? Number(d) });
+    else if (tag === 'tli') s.timeline = Number(a);
     else if (tag === 'role') Object.assign(s, { role: a, version: b });
     else if (tag === 'rep')
       s.replicas.push({

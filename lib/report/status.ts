@@ -25,6 +25,14 @@ function receiverLine(n: NodeStatus): string {
   return `  wal receiver: ${r.status} from ${from}, timeline ${r.timeline || '?'}${delay}`;
 }
 
+/** The primary as the servers say, and the inventory change to make when the inventory names another one. */
+function primaryPart(nodes: readonly NodeStatus[], host: string, timeline: number): string {
+  const listed = nodes.filter((n) => n.inventoryRole === 'primary').map((n) => n.host);
+  if (listed.length === 0 || listed.includes(host))
+    return `${host} is the primary (timeline ${timeline || '?'})`;
+  return `${host} is the primary now (timeline ${timeline}): move ${host} to [primary] and ${listed.join(', ')} to [standby] in the inventory`;
+}
+
 /** One line on who is primary and who streams from whom; loud for a split brain. */
 export function topologyLine(nodes: readonly NodeStatus[]): string {
   const v = statusVerdict(nodes);
@@ -33,7 +41,7 @@ export function topologyLine(nodes: readonly NodeStatus[]): string {
   const p = v.primary;
   const streams = (up: string) =>
     nodes.filter((n) => n.receiver?.status === 'streaming' && n.receiver.from === up).map((n) => n.host);
-  const parts = [`${p.host} is the primary (timeline ${p.timeline || '?'})`];
+  const parts = [primaryPart(nodes, p.host, p.timeline)];
   for (const n of [p.host, ...nodes.filter((x) => x.role === 'standby').map((x) => x.host)]) {
     const down = streams(n);
     if (down.length) parts.push(`${down.join(', ')} stream${down.length === 1 ? 's' : ''} from ${n}`);

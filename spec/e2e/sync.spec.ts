@@ -131,4 +131,22 @@ describe('e2e: synchronous standbys and the topology in status (PostgreSQL 15, t
     const again = await play('-e', sync('off', 1, []));
     expect(recapChanged(again.stdout), again.stdout).to.deep.equal([0, 0, 0]);
   });
+
+  it('a standby promoted while the primary runs: status shows the split brain loudly, with timelines, and exits 2', async () => {
+    const r = await runCli([
+      join(projectRoot, 'playbooks', 'promote.yml'),
+      '-i',
+      s.inventory,
+      '-e',
+      'new_primary=pg3',
+    ]);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    const status = await runCli(['status', '-i', s.inventory]);
+    expect(status.code, status.stdout).to.equal(2);
+    expect(status.stdout.split('\n')[0], status.stdout).to.match(
+      /^SPLIT BRAIN — more than one primary: pg3 \(timeline 2\), pg1 \(timeline 1\); /,
+    );
+    expect(status.stdout).to.match(/^pg3: primary \(SPLIT BRAIN: another primary runs\) .*, timeline 2$/m);
+    expect(status.stdout).to.match(/^pg1: primary \(SPLIT BRAIN: another primary runs\) .*, timeline 1$/m);
+  });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatStatus, type NodeStatus, parseStatus } from '../../lib/cli/status.js';
+import { formatStatus, type NodeStatus, parseStatus, statusExitCode } from '../../lib/cli/status.js';
 import { upstreamHost, withTopology } from '../../lib/pg/status.js';
 
 const row = (...f: string[]) => `${f.join('\x1f')}\n`;
@@ -33,6 +33,8 @@ describe('status: the topology as the servers say, sync state and TLS of each wa
   it('parses timeline, system identifier, sync state, ssl and the upstream of each standby', () => {
     const [p, s] = nodes();
     expect(p).to.include({ role: 'primary', timeline: 2, systemId: '7300' });
+    // right after a promotion the checkpoint's timeline is still the old one: the current WAL file's wins
+    expect(parseStatus('db1', primary('1') + row('tli', '2')).timeline).to.equal(2);
     expect(p?.replicas[0]).to.include({ name: 'db2', sync: 'sync', ssl: true, sslVersion: 'TLSv1.3' });
     expect(p?.replicas[1]).to.include({ name: 'db3', sync: 'potential', ssl: false, lagBytes: '128' });
     expect(s?.receiver).to.deep.equal({
@@ -105,5 +107,25 @@ describe('status: the topology as the servers say, sync state and TLS of each wa
     expect(upstreamHost({ ...recv, conninfoPort: '5434' }, shared)).to.equal('pg2');
     expect(upstreamHost({ ...recv, conninfoPort: '' }, shared)).to.equal(undefined);
     expect(upstreamHost({ ...recv, conninfoHost: '10.0.0.2', conninfoPort: '' }, addresses)).to.equal('db2');
+  });
+
+  it('says which inventory change to make when the running primary is not the inventory primary', () => {
+    const after = withTopology(
+      [
+        { host: 'db1', replicas: [], slots: [], error: 'connection refused', inventoryRole: 'primary' },
+        { ...parseStatus('db2', primary('2')), inventoryRole: 'standby' },
+      ],
+      addresses,
+    );
+    expect(formatStatus(after).split('\n')[0]).to.equal(
+      'topology: db2 is the primary now (timeline 2): move db2 to [primary] and db1 to [standby] in the inventory',
+    );
+  });
+
+  it('exits 4 when a node does not answer, 2 for a split brain, else 0', () => {
+    const two = withTopology([parseStatus('db1', primary('1')), parseStatus('db2', primary('2'))], addresses);
+    expect(statusExitCode(two)).to.equal(2);
+    expect(statusExitCode(nodes())).to.equal(0);
+    expect(statusExitCode([...nodes(), { host: 'db4', replicas: [], slots: [], error: 'x' }])).to.equal(4);
   });
 });
