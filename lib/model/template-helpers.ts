@@ -73,13 +73,18 @@ function includes(coll: unknown, item: unknown): boolean {
   return typeof item === 'string' && has(coll, item);
 }
 
-/** `{{ synchronousStandbyNames mode count hosts }}`: the synchronous_standby_names of inventory hosts. */
+/**
+ * `{{ synchronousStandbyNames mode count hosts [primary] }}`: the synchronous_standby_names of inventory hosts,
+ * without the primary's own name.
+ */
 function syncNames(mode: unknown, count: unknown, names: unknown, ...rest: unknown[]): string {
+  const primary = rest.length > 1 ? String(rest[0]) : undefined;
   try {
     return synchronousStandbyNames({
       mode: mode as SyncMode,
       count: count as number,
       names: names as string[],
+      primary,
     });
   } catch (e) {
     if (e instanceof SyncStandbysError) throw new TemplateFault(e.message, opts(rest).loc);

@@ -12,6 +12,11 @@ export interface SyncWanted {
   mode: SyncMode;
   count: number;
   names: readonly string[];
+  /**
+   * the primary's inventory name, left out of the list: one list serves every node that can become primary
+   * (after a switchover the new primary must not wait for itself, which would block every commit)
+   */
+  primary?: string;
 }
 
 /** A bad choice, said in the user's variables. */
@@ -38,7 +43,7 @@ function checkCount(w: SyncWanted): number {
     throw new SyncStandbysError(`pg_synchronous_count: ${String(w.count)} must be a whole number ≥ 1`);
   if (n > w.names.length)
     throw new SyncStandbysError(
-      `pg_synchronous_count: ${n} exceeds the ${w.names.length} name(s) of pg_synchronous_standbys: commits would wait forever`,
+      `pg_synchronous_count: ${n} exceeds the ${w.names.length} name(s) of pg_synchronous_standbys${w.primary ? ` besides the primary ${w.primary}` : ''}: commits would wait forever`,
     );
   return n;
 }
@@ -54,19 +59,26 @@ function unique(names: readonly string[]): string[] {
   });
 }
 
+/** The names of the list that can be standbys: each once, without the primary itself. */
+export function standbyNames(w: SyncWanted): string[] {
+  if (!Array.isArray(w.names))
+    throw new SyncStandbysError('pg_synchronous_standbys must be a list of inventory hosts');
+  const self = w.primary?.toLowerCase();
+  return unique(w.names.map(String)).filter((n) => n.toLowerCase() !== self);
+}
+
 /**
- * The value of synchronous_standby_names: `FIRST n ("db2", "db3")`, `ANY n (…)`, or '' (off, or no names).
- * Throws {@link SyncStandbysError} for a count outside 1…names, a mode it does not know, or a name no standby can
- * have.
+ * The value of synchronous_standby_names: `FIRST n ("db2", "db3")`, `ANY n (…)`, or '' (off, or no names besides
+ * the primary). Throws {@link SyncStandbysError} for a count outside 1…names, a mode it does not know, or a name
+ * no standby can have.
  */
 export function synchronousStandbyNames(w: SyncWanted): string {
   const mode = String(w.mode).toLowerCase();
   if (!['first', 'any', 'off'].includes(mode))
     throw new SyncStandbysError(`pg_synchronous_mode: '${String(w.mode)}' must be first, any or off`);
-  if (!Array.isArray(w.names))
-    throw new SyncStandbysError('pg_synchronous_standbys must be a list of inventory hosts');
-  const names = unique(w.names.map(String));
-  if (mode === 'off' || names.length === 0) return '';
+  if (mode === 'off') return '';
+  const names = standbyNames(w);
+  if (names.length === 0) return '';
   const n = checkCount({ ...w, names });
   return `${mode.toUpperCase()} ${n} (${names.map(quoteStandbyName).join(', ')})`;
 }
@@ -80,13 +92,22 @@ export function syncChecks(primary: string, standbys: readonly string[], w: Sync
   const name = 'synchronous standbys';
   let value: string;
   try {
-    value = synchronousStandbyNames(w);
+    value = synchronousStandbyNames({ ...w, primary });
   } catch (e) {
     return [fail(primary, name, (e as Error).message, 'fix the variable')];
   }
+  const names = standbyNames({ ...w, primary });
+  if (!value && names.length === 0 && w.names.length > 0 && String(w.mode).toLowerCase() !== 'off')
+    return [
+      warn(
+        primary,
+        name,
+        `pg_synchronous_standbys names only the primary ${primary}: no synchronous standby, commits do not wait`,
+        'list the standbys that may confirm commits',
+      ),
+    ];
   if (!value) return [];
   const known = new Map(standbys.map((s) => [s.toLowerCase(), s]));
-  const names = unique(w.names.map(String));
   const matched = names.filter((n) => known.has(n.toLowerCase()));
   const out: Check[] = [];
   for (const n of names.filter((x) => !known.has(x.toLowerCase())))

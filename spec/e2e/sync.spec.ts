@@ -118,11 +118,16 @@ describe('e2e: synchronous standbys and the topology in status (PostgreSQL 15, t
     expect(recapChanged(r.stdout), r.stdout).to.deep.equal([0, 0, 0]);
   });
 
-  it('a longer list makes pg3 potential and off empties the setting, by a reload (the primary never restarts)', async () => {
+  it('a longer list makes pg3 potential, ANY 1 makes both quorum, off empties the setting, by a reload (the primary never restarts)', async () => {
     const started = await nodeSql(s, primary(), 'select pg_postmaster_start_time()');
     const r = await play('-e', sync('first', 1, ['pg2', 'pg3']));
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(await eventually(async () => (await syncStates()) === 'pg2|sync\npg3|potential')).to.equal(true);
+    // one list for every node that can be primary: the primary's own name is left out
+    const any = await play('-e', sync('any', 1, ['pg1', 'pg2', 'pg3']));
+    expect(any.code, any.stdout + any.stderr).to.equal(0);
+    expect(await nodeSql(s, primary(), 'show synchronous_standby_names')).to.equal('ANY 1 ("pg2", "pg3")');
+    expect(await eventually(async () => (await syncStates()) === 'pg2|quorum\npg3|quorum')).to.equal(true);
     const off = await play('-e', sync('off', 1, []));
     expect(off.code, off.stdout + off.stderr).to.equal(0);
     expect(await nodeSql(s, primary(), 'show synchronous_standby_names')).to.equal('');

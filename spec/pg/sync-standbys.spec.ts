@@ -39,9 +39,20 @@ describe('pg/sync-standbys: synchronous_standby_names from inventory hosts', () 
     expect(() => build('first', 1, 'db2')).to.throw(/must be a list/);
   });
 
+  it('leaves the primary out: one list serves whichever node is primary (it never waits for itself)', () => {
+    const w = { mode: 'first' as const, count: 1, names: ['db1', 'db2', 'db3'] };
+    expect(synchronousStandbyNames({ ...w, primary: 'db1' })).to.equal('FIRST 1 ("db2", "db3")');
+    expect(synchronousStandbyNames({ ...w, primary: 'DB2' })).to.equal('FIRST 1 ("db1", "db3")');
+    expect(synchronousStandbyNames({ ...w, names: ['db2'], primary: 'db2' })).to.equal('');
+    expect(() => synchronousStandbyNames({ ...w, count: 3, primary: 'db1' })).to.throw(
+      /3 exceeds the 2 name\(s\) of pg_synchronous_standbys besides the primary db1/,
+    );
+  });
+
   it('is a template helper: a role sets it from variables, a bad count is an error at the YAML position', () => {
     const vars = { m: 'any', n: 1, hosts: ['db2', 'db3'] };
     expect(renderString('{{ synchronousStandbyNames m n hosts }}', vars)).to.equal('ANY 1 ("db2", "db3")');
+    expect(renderString("{{ synchronousStandbyNames m n hosts 'db2' }}", vars)).to.equal('ANY 1 ("db3")');
     expect(() =>
       renderString('{{ synchronousStandbyNames m 5 hosts }}', vars, { file: 'p.yml', line: 4, col: 7 }),
     ).to.throw(InputError, /p\.yml:4.*exceeds the 2 name/);
@@ -61,10 +72,17 @@ describe('pg/sync-standbys: synchronous_standby_names from inventory hosts', () 
       [true, true, 'db9 matches no standby of the inventory (standbys: db2, db3)'],
       [true, true, 'ANY 2 ("db2", "db9") waits for 2 standby(s), the inventory has 1 of them'],
     ]);
-    const primaryItself = syncChecks('db1', ['db2'], { mode: 'first', count: 1, names: ['db1'] });
-    expect(primaryItself.map((c) => c.found)).to.include(
-      'db1 matches no standby of the inventory (standbys: db2)',
-    );
+    expect(syncChecks('db1', ['db2'], { mode: 'first', count: 1, names: ['db1'] })).to.deep.equal([
+      {
+        host: 'db1',
+        name: 'synchronous standbys',
+        ok: true,
+        warning: true,
+        found:
+          'pg_synchronous_standbys names only the primary db1: no synchronous standby, commits do not wait',
+        fix: 'list the standbys that may confirm commits',
+      },
+    ]);
   });
 
   it('preflight: fails a value that cannot be built, says nothing when synchronous replication is not asked for', () => {
