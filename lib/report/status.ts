@@ -46,11 +46,12 @@ export function topologyLine(nodes: readonly NodeStatus[]): string {
     const down = streams(n);
     if (down.length) parts.push(`${down.join(', ')} stream${down.length === 1 ? 's' : ''} from ${n}`);
   }
-  const alone = nodes.filter(
-    (n) => n.role === 'standby' && !(n.receiver?.status === 'streaming' && n.receiver.from),
-  );
-  if (alone.length)
-    parts.push(`not streaming from an inventory host: ${alone.map((n) => n.host).join(', ')}`);
+  const standbys = nodes.filter((n) => n.role === 'standby');
+  const still = standbys.filter((n) => n.receiver?.status !== 'streaming').map((n) => n.host);
+  if (still.length) parts.push(`NOT STREAMING: ${still.join(', ')}`);
+  const outside = standbys.filter((n) => n.receiver?.status === 'streaming' && !n.receiver.from);
+  if (outside.length)
+    parts.push(`streaming from outside the inventory: ${outside.map((n) => n.host).join(', ')}`);
   const other = nodes.filter((n) => n.systemId && p.systemId && n.systemId !== p.systemId);
   if (other.length)
     parts.push(`ANOTHER CLUSTER (system identifier) on ${other.map((n) => n.host).join(', ')}`);

@@ -90,7 +90,7 @@ describe('status: the topology as the servers say, sync state and TLS of each wa
       addresses,
     );
     const text = formatStatus(odd);
-    expect(text).to.match(/not streaming from an inventory host: db2; ANOTHER CLUSTER .* on db2/);
+    expect(text).to.match(/streaming from outside the inventory: db2; ANOTHER CLUSTER .* on db2/);
     expect(text).to.include('  wal receiver: streaming from 192.168.9.9:5432 (no host of the inventory)');
     expect(text).to.include('db3: DOWN or unreachable — connection refused');
     expect(formatStatus([{ host: 'db1', replicas: [], slots: [], error: 'x' }])).to.match(
@@ -125,6 +125,14 @@ describe('status: the topology as the servers say, sync state and TLS of each wa
   it('exits 4 when a node does not answer, 2 for a split brain, else 0', () => {
     const two = withTopology([parseStatus('db1', primary('1')), parseStatus('db2', primary('2'))], addresses);
     expect(statusExitCode(two)).to.equal(2);
+    const stopped = parseStatus(
+      'db2',
+      row('node', 't', '150008', '7300', '1', '0/1', '') + row('role', 'standby', '15.8'),
+    );
+    expect(formatStatus(withTopology([parseStatus('db1', primary('1')), stopped], addresses))).to.match(
+      /^topology: db1 is the primary \(timeline 1\); NOT STREAMING: db2\n/,
+    );
+    expect(formatStatus([stopped])).to.include('  wal receiver: not running');
     expect(statusExitCode(nodes())).to.equal(0);
     expect(statusExitCode([...nodes(), { host: 'db4', replicas: [], slots: [], error: 'x' }])).to.equal(4);
   });
