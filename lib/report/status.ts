@@ -30,7 +30,7 @@ function primaryPart(nodes: readonly NodeStatus[], host: string, timeline: numbe
   const listed = nodes.filter((n) => n.inventoryRole === 'primary').map((n) => n.host);
   if (listed.length === 0 || listed.includes(host))
     return `${host} is the primary (timeline ${timeline || '?'})`;
-  return `${host} is the primary now (timeline ${timeline}): move ${host} to [primary] and ${listed.join(', ')} to [standby] in the inventory`;
+  return `${host} is the primary now (timeline ${timeline}): move ${host} to [primary] and ${listed.join(', ')} to [standby]`;
 }
 
 /** One line on who is primary and who streams from whom; loud for a split brain. */

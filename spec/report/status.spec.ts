@@ -118,7 +118,7 @@ describe('status: the topology as the servers say, sync state and TLS of each wa
       addresses,
     );
     expect(formatStatus(after).split('\n')[0]).to.equal(
-      'topology: db2 is the primary now (timeline 2): move db2 to [primary] and db1 to [standby] in the inventory',
+      'topology: db2 is the primary now (timeline 2): move db2 to [primary] and db1 to [standby]',
     );
   });
 
