@@ -68,11 +68,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (a.command === 'sandbox') return sandbox(a);
   if (a.command === 'status') {
-    const { formatStatus, replicationStatus } = await import('./cli/status.js');
+    const { formatStatus, replicationStatus, statusExitCode } = await import('./cli/status.js');
     const inv = await loadInventory(a.inventory);
     const nodes = await replicationStatus(inv, a.limit ?? 'all', a.extraVars, a.config.hostDefaults);
     process.stdout.write(a.json ? `${JSON.stringify(nodes, null, 2)}\n` : formatStatus(nodes));
-    return nodes.some((n) => n.error) ? ExitCode.unreachable : ExitCode.ok;
+    return statusExitCode(nodes);
   }
   const file = a.playbook ?? '';
   if (a.syntaxCheck) {

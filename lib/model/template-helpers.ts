@@ -1,4 +1,5 @@
 import Handlebars from 'handlebars';
+import { type SyncMode, SyncStandbysError, synchronousStandbyNames } from '../pg/sync-standbys.js';
 import { shq } from './command.js';
 
 type Loc = hbs.AST.SourceLocation | undefined;
@@ -72,6 +73,25 @@ function includes(coll: unknown, item: unknown): boolean {
   return typeof item === 'string' && has(coll, item);
 }
 
+/**
+ * `{{ synchronousStandbyNames mode count hosts [primary] }}`: the synchronous_standby_names of inventory hosts,
+ * without the primary's own name.
+ */
+function syncNames(mode: unknown, count: unknown, names: unknown, ...rest: unknown[]): string {
+  const primary = rest.length > 1 ? String(rest[0]) : undefined;
+  try {
+    return synchronousStandbyNames({
+      mode: mode as SyncMode,
+      count: count as number,
+      names: names as string[],
+      primary,
+    });
+  } catch (e) {
+    if (e instanceof SyncStandbysError) throw new TemplateFault(e.message, opts(rest).loc);
+    throw e;
+  }
+}
+
 const helpers: Record<string, (...a: unknown[]) => unknown> = {
   __get: lookup as (...a: unknown[]) => unknown,
   __id: (v) => v,
@@ -100,5 +120,6 @@ const helpers: Record<string, (...a: unknown[]) => unknown> = {
   hostvar,
   env,
   ternary: (c, a, b) => (c ? a : b),
+  synchronousStandbyNames: syncNames,
 };
 for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, fn as Handlebars.HelperDelegate);

@@ -14,6 +14,7 @@ import {
 } from '../pg/preflight-checks.js';
 import { parsePrimaryProbe, parseStandbyProbe, primaryProbeSql } from '../pg/preflight-probe.js';
 import { slotName } from '../pg/slots.js';
+import { type SyncMode, syncChecks } from '../pg/sync-standbys.js';
 import { pgTarget } from '../pg/target.js';
 import { defineTask, type PlanContext } from './define.js';
 import { checkInventoryPrimary } from './pg-inventory-primary.js';
@@ -38,6 +39,10 @@ export interface ReplicationPreflightArgs {
   slots: boolean;
   copyMethod: CopyMethodWanted;
   replaceExisting?: boolean;
+  /** synchronous standbys (lib/pg/sync-standbys.ts): checked, warned about, set by the primary role */
+  synchronousStandbys?: string[];
+  synchronousMode?: SyncMode;
+  synchronousCount?: number;
 }
 
 const str = (description: string) => ({ type: 'string', minLength: 1, description }) as const;
@@ -93,6 +98,25 @@ const schema: JSONSchemaType<ReplicationPreflightArgs> = {
       nullable: true,
       default: false,
       description: 'a standby data dir holding another cluster may be moved aside (never deleted)',
+    },
+    synchronousStandbys: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      nullable: true,
+      description: 'the inventory hosts of synchronous_standby_names (empty: not set)',
+    },
+    synchronousMode: {
+      type: 'string',
+      enum: ['first', 'any', 'off'],
+      nullable: true,
+      default: 'first',
+      description: 'FIRST n (priority), ANY n (quorum), or off (synchronous_standby_names emptied)',
+    },
+    synchronousCount: {
+      type: 'integer',
+      nullable: true,
+      default: 1,
+      description: 'n: how many synchronous standbys confirm each commit',
     },
   },
   required: ['primary', 'standbys', 'user', 'authMethod', 'passwordEncryption', 'slots', 'copyMethod'],
@@ -189,6 +213,13 @@ export const replicationPreflight = defineTask<ReplicationPreflightArgs>({
       standbys,
       wanted,
     });
+    checks.push(
+      ...syncChecks(args.primary, args.standbys, {
+        mode: args.synchronousMode ?? 'first',
+        count: args.synchronousCount ?? 1,
+        names: args.synchronousStandbys ?? [],
+      }),
+    );
     const own = mine(ctx, checks, args.primary);
     for (const c of own) ctx.progress(formatCheck(c));
     const failed = own.filter((c) => !c.ok);
