@@ -1,4 +1,5 @@
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 import { shq } from './command.js';
 
 type Loc = hbs.AST.SourceLocation | undefined;
@@ -13,8 +14,6 @@ export class TemplateFault extends Error {
   }
 }
 
-/** The one handlebars environment: strict lookups and the helpers below. */
-export const hb = Handlebars.create();
 const args = (a: unknown[]): unknown[] => a.slice(0, -1); // handlebars passes its options object last
 const opts = (a: unknown[]) =>
   a[a.length - 1] as Handlebars.HelperOptions & { loc?: Loc; data: { root: unknown } };
@@ -101,4 +100,16 @@ const helpers: Record<string, (...a: unknown[]) => unknown> = {
   env,
   ternary: (c, a, b) => (c ? a : b),
 };
-for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, fn as Handlebars.HelperDelegate);
+let hbEnv: typeof Handlebars | undefined;
+
+/**
+ * The one handlebars environment: strict lookups and the helpers above. Loaded on first use (handlebars costs
+ * ~35 ms of start-up; a run whose playbook has no template never pays it).
+ */
+export function hb(): typeof Handlebars {
+  if (hbEnv) return hbEnv;
+  const h = (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
+  for (const [name, fn] of Object.entries(helpers)) h.registerHelper(name, fn as Handlebars.HelperDelegate);
+  hbEnv = h;
+  return h;
+}

@@ -59,7 +59,7 @@ function rewriteMustache(m: hbs.AST.MustacheStatement, scope: Set<string>): void
   if (bare && isLiteral(m.path)) {
     m.params = [m.path as Expr];
     m.path = path(['__id'], 0, m.loc);
-  } else if (bare && !p.data && !(p.parts.length === 1 && p.depth === 0 && p.parts[0]! in hb.helpers)) {
+  } else if (bare && !p.data && !(p.parts.length === 1 && p.depth === 0 && p.parts[0]! in hb().helpers)) {
     m.params = [strictPath(p, scope, false)];
     m.path = path(['__id'], 0, m.loc);
   } else rewriteCall(m, scope);
@@ -126,7 +126,7 @@ function compile(tpl: string, where?: Position, keepType = true): Compiled {
   if (hit) return hit;
   let ast: hbs.AST.Program;
   try {
-    ast = hb.parse(preprocess(tpl));
+    ast = hb().parse(preprocess(tpl));
   } catch (e) {
     throw parseError(e, where);
   }
@@ -136,7 +136,7 @@ function compile(tpl: string, where?: Position, keepType = true): Compiled {
   const single = keepType && body.length === 1 && body[0]?.type === 'MustacheStatement';
   rewriteProgram(ast, new Set());
   if (single) ast.body = [capture(body[0] as hbs.AST.MustacheStatement)];
-  const fn = hb.compile(ast as never, { noEscape: true });
+  const fn = hb().compile(ast as never, { noEscape: true });
   const out: Compiled = { run: (vars, data) => fn(vars, { data }), single };
   cache.set(key, out);
   return out;
