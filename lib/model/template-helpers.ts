@@ -100,6 +100,12 @@ const helpers: Record<string, (...a: unknown[]) => unknown> = {
   env,
   ternary: (c, a, b) => (c ? a : b),
 };
+/** Names a bare `{{name}}` calls as a helper: ours and handlebars' own. */
+export const HELPER_NAMES: ReadonlySet<string> = new Set([
+  ...Object.keys(helpers),
+  ...['blockHelperMissing', 'each', 'helperMissing', 'if', 'log', 'lookup', 'unless', 'with'],
+]);
+
 let hbEnv: typeof Handlebars | undefined;
 
 /**

@@ -1,6 +1,7 @@
 import { InputError, type Position } from '../errors.js';
 import { isHostData } from './host-data.js';
-import { hb, TemplateFault } from './template-helpers.js';
+import { HELPER_NAMES, hb, TemplateFault } from './template-helpers.js';
+import { renderSimple, simpleTemplate } from './template-simple.js';
 
 type Node = hbs.AST.Node;
 type Expr = hbs.AST.Expression;
@@ -166,6 +167,9 @@ function fail(e: unknown, tpl: string, where?: Position): never {
 /** Renders a template string. A string that is exactly one `{{expr}}` (trimmed) returns the value with its type. */
 export function renderString(tpl: string, vars: Record<string, unknown>, where?: Position): unknown {
   if (!tpl.includes('{{')) return tpl;
+  const simple = simpleTemplate(tpl, HELPER_NAMES);
+  const done = simple && renderSimple(simple, vars);
+  if (done) return done.value;
   const c = compile(tpl, where);
   const capture: { value?: unknown } = {};
   try {
@@ -210,7 +214,7 @@ const shift = (w: Position | undefined, by: number): Position | undefined =>
 
 /** Parses a template so that syntax errors surface at load time, with their position. */
 export function checkTemplate(tpl: string, where?: Position): void {
-  if (tpl.includes('{{')) compile(tpl, where);
+  if (tpl.includes('{{') && !simpleTemplate(tpl, HELPER_NAMES)) compile(tpl, where);
 }
 
 /** Renders a template file (the `template` task); errors point at `file:line:col` inside it. */
