@@ -4,7 +4,8 @@
  * the same work by ansible-playbook (bench/noop.ansible.yml, pipelining on, one master per alias too) when it
  * is installed. Prints wall time, time per task per host, peak RSS and the ratio. Figures only.
  * Run: npm run build && npx tsx bench/core.ts [runs]   (BENCH_HOSTS=1,10 chooses the host counts;
- * BENCH_NO_ANSIBLE=1 skips Ansible, whose 100-host run takes minutes)
+ * BENCH_NO_ANSIBLE=1 skips Ansible, whose 100-host run takes minutes; BENCH_PERSIST=1 gives run-playbook's
+ * inventory `-o ControlPersist=60s`, so that its reruns reuse the masters, as Ansible's default ssh_args make its do)
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ const TASKS = 20;
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 // BENCH_CLI=path/to/cli.js compares another build (e.g. the previous release) on the same machine state
 const cli = process.env.BENCH_CLI ?? here('../dist/cli.js');
+const persist = !!process.env.BENCH_PERSIST;
 
 function hasAnsible(): boolean {
   try {
@@ -38,6 +40,7 @@ function inventory(sshd: SshdHandle, n: number, dir: string, ansible: boolean): 
       ansible_python_interpreter: '/usr/bin/python3',
     };
     if (ansible) vars.ansible_ssh_common_args += ` -o ControlPath=${dir}/a-${i}`;
+    else if (persist) vars.ansible_ssh_common_args += ' -o ControlPersist=60s';
     return `h${i + 1} ${Object.entries(vars)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(' ')}`;
@@ -74,7 +77,8 @@ async function main(): Promise<void> {
   };
   try {
     console.log(
-      `run-playbook core benchmark: ${TASKS} no-op tasks over ssh on 127.0.0.1, forks 10, ${loadLine()}`,
+      `run-playbook core benchmark: ${TASKS} no-op tasks over ssh on 127.0.0.1, forks 10, ${loadLine()}` +
+        (persist ? ', run-playbook masters kept between runs (ControlPersist=60s)' : ''),
     );
     for (const n of counts) {
       const rp = await timed(

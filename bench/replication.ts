@@ -4,7 +4,9 @@
  * wall time, time per task per host, peak RSS and CPU, median of several runs. When ansible-playbook is
  * installed, bench/replication.ansible.yml does the same work on a fresh pair of its own (pipelining on, a
  * master per host), and the ratio is printed. Figures only.
- * Run as root: npm run build && npx tsx bench/replication.ts [runs]   (BENCH_NO_ANSIBLE=1 skips Ansible)
+ * Run as root: npm run build && npx tsx bench/replication.ts [runs]   (BENCH_NO_ANSIBLE=1 skips Ansible;
+ * BENCH_PERSIST=1 gives run-playbook `-o ControlPersist=60s`, so that a run reuses the masters of the one
+ * before, as Ansible's default ssh_args make its runs do)
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,13 +24,20 @@ const cli = process.env.BENCH_CLI ?? here('../dist/cli.js');
 const TASK_HOSTS = 6 + 7;
 
 type Tool = (s: SandboxState, dir: string, check: boolean) => string[];
+const persist = !!process.env.BENCH_PERSIST;
+const commonArgs = (s: SandboxState): string =>
+  JSON.parse(
+    /^ansible_ssh_common_args=(".*")$/m.exec(readFileSync(s.inventory, 'utf8'))?.[1] ?? '""',
+  ) as string;
 const runPlaybook: Tool = (s, _dir, check) => [
   ...['node', cli, here('../playbooks/replication.yml'), '-i', s.inventory, '-e', `@${s.secrets}`],
+  ...(persist
+    ? ['-e', JSON.stringify({ ansible_ssh_common_args: `${commonArgs(s)} -o ControlPersist=60s` })]
+    : []),
   ...(check ? ['--check', '--diff'] : []),
 ];
 const ansible: Tool = (s, dir, check) => {
-  const common = /^ansible_ssh_common_args=(".*")$/m.exec(readFileSync(s.inventory, 'utf8'))?.[1];
-  const args = `${JSON.parse(common ?? '""') as string} -o ControlPath=${dir}/a-{{ inventory_hostname }}`;
+  const args = `${commonArgs(s)} -o ControlPath=${dir}/a-{{ inventory_hostname }}`;
   return [
     ...['ansible-playbook', here('replication.ansible.yml'), '-i', s.inventory, '-e', `@${s.secrets}`],
     // Ansible has no runuser become method; and one master per host, as run-playbook has
@@ -69,7 +78,8 @@ const tools: [string, Tool, NodeJS.ProcessEnv][] = [['run-playbook', runPlaybook
 if (!process.env.BENCH_NO_ANSIBLE && hasAnsible()) tools.push(['ansible', ansible, ansibleEnv]);
 const results = new Map<string, Measured[][]>();
 console.log(
-  `replication.yml over ssh on 127.0.0.1 (sandbox pair, PostgreSQL 15), median of ${runs}, ${loadLine()}`,
+  `replication.yml over ssh on 127.0.0.1 (sandbox pair, PostgreSQL 15), median of ${runs}, ${loadLine()}` +
+    (persist ? ', run-playbook masters kept between runs (ControlPersist=60s)' : ''),
 );
 for (let i = 0; i < runs; i++)
   for (const [name, tool, env] of tools)
