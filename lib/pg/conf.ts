@@ -166,9 +166,13 @@ function decode(t: Token): string {
   return t.kind === 'string' ? unquoteConfString(t.text) : t.text;
 }
 
+// What a template line must start with (a name, then `=`): most comments are prose and fail this at once
+const TEMPLATE_START = new RegExp(`^${L}[A-Za-z_0-9.\\u0080-\\uffff]*[ \\t\\r]*=`);
+
 /** Classifies a commented-out line: a template only when the text after `#` is a whole `name = value` statement. */
 function classifyComment(base: LineBase, commentAt: number): ConfLine {
   const inner = base.raw.slice(commentAt).replace(/^#\s*/, '');
+  if (!TEMPLATE_START.test(inner)) return { ...base, kind: 'comment' };
   const { tokens } = lex(inner, 4); // parseStatement reads no further than the fourth token
   const st = parseStatement(tokens, inner.length);
   // requiring `=` keeps two-word prose such as "# see below" from passing as a template
