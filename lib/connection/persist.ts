@@ -21,17 +21,25 @@ export function persistDir(): string {
   return join(homedir(), '.cache', 'run-playbook', 'cp');
 }
 
+/** Makes the directory (0700) once per process, and refuses one that is not ours (another user's, a link). */
+async function privateDir(dir: string): Promise<void> {
+  if (ready.has(dir)) return;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await lstat(dir);
+  if (!st.isDirectory() || st.uid !== process.getuid?.())
+    throw new InputError(`${dir}: not a directory of this user, refusing to keep ssh masters there`);
+  await chmod(dir, 0o700);
+  ready.add(dir);
+}
+const ready = new Set<string>();
+
 /**
  * A kept master's socket: named by everything that makes the connection (the inventory name, its directives
  * and flags), so a run reuses only a master made for the same host, user, key and options.
  */
 export async function persistedControlPath(host: string, ssh: HostSsh): Promise<string> {
   const dir = persistDir();
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const st = await lstat(dir);
-  if (!st.isDirectory() || st.uid !== process.getuid?.())
-    throw new InputError(`${dir}: not a directory of this user, refusing to keep ssh masters there`);
-  await chmod(dir, 0o700);
+  await privateDir(dir);
   const id = createHash('sha256')
     .update(JSON.stringify([host, ssh.directives, ssh.flags]))
     .digest('hex')
