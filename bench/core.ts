@@ -3,8 +3,11 @@
  * hosts (aliases of the same sshd, each with its own master), run as a user runs it (`node dist/cli.js`), and
  * the same work by ansible-playbook (bench/noop.ansible.yml, pipelining on, one master per alias too) when it
  * is installed. Prints wall time, time per task per host, peak RSS and the ratio. Figures only.
+ * Also the start-up: `--version` and an empty playbook (bench/empty.yml) on a local host.
  * Run: npm run build && npx tsx bench/core.ts [runs]   (BENCH_HOSTS=1,10 chooses the host counts;
- * BENCH_NO_ANSIBLE=1 skips Ansible, whose 100-host run takes minutes)
+ * BENCH_PICK=best reports the fastest run instead of the median; BENCH_NO_ANSIBLE=1 skips Ansible, whose
+ * 100-host run takes minutes; BENCH_PERSIST=1 gives run-playbook's inventory `-o ControlPersist=60s`, so that
+ * its reruns reuse the masters, as Ansible's default ssh_args make its reruns do)
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type SshdHandle, startSshd } from '../lib/sandbox/sshd.js';
-import { figures, loadLine, type Measured, measure, median } from './measure.js';
+import { figures, loadLine, type Measured, measure, pick } from './measure.js';
 
 const runs = Number(process.argv[2] ?? 3);
 const counts = (process.env.BENCH_HOSTS ?? '1,10,100').split(',').map(Number);
@@ -20,6 +23,7 @@ const TASKS = 20;
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 // BENCH_CLI=path/to/cli.js compares another build (e.g. the previous release) on the same machine state
 const cli = process.env.BENCH_CLI ?? here('../dist/cli.js');
+const persist = !!process.env.BENCH_PERSIST;
 
 function hasAnsible(): boolean {
   try {
@@ -38,6 +42,7 @@ function inventory(sshd: SshdHandle, n: number, dir: string, ansible: boolean): 
       ansible_python_interpreter: '/usr/bin/python3',
     };
     if (ansible) vars.ansible_ssh_common_args += ` -o ControlPath=${dir}/a-${i}`;
+    else if (persist) vars.ansible_ssh_common_args += ' -o ControlPersist=60s';
     return `h${i + 1} ${Object.entries(vars)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(' ')}`;
@@ -58,7 +63,23 @@ async function timed(tool: string, argv: string[], n: number, env: NodeJS.Proces
       throw new Error(`${tool} rerun on ${n} hosts was not a no-op (exit ${m.code}):\n${m.output}`);
     out.push(m);
   }
-  return median(out);
+  return pick.of(out);
+}
+
+/** Start-up: `--version`, and bench/empty.yml on a local host (no ssh): what a run costs before its first task. */
+async function startup(dir: string): Promise<void> {
+  const inv = join(dir, 'hosts-local');
+  writeFileSync(inv, 'localhost ansible_connection=local\n');
+  for (const [what, argv] of [
+    ['--version', ['node', cli, '--version']],
+    ['empty playbook', ['node', cli, here('empty.yml'), '-i', inv]],
+  ] as const) {
+    const ms: Measured[] = [];
+    for (let r = 0; r < Math.max(5, runs); r++) ms.push(await measure(argv));
+    console.log(
+      `start-up   ${what.padEnd(15)} ${figures(pick.of(ms), 1).replace(/, [^,]*ms\/task\/host/, '')}`,
+    );
+  }
 }
 
 async function main(): Promise<void> {
@@ -74,8 +95,10 @@ async function main(): Promise<void> {
   };
   try {
     console.log(
-      `run-playbook core benchmark: ${TASKS} no-op tasks over ssh on 127.0.0.1, forks 10, ${loadLine()}`,
+      `run-playbook core benchmark: ${TASKS} no-op tasks over ssh on 127.0.0.1, forks 10, ${pick.name} of ${runs} reruns, ${loadLine()}` +
+        (persist ? ', run-playbook masters kept between runs (ControlPersist=60s)' : ''),
     );
+    await startup(dir);
     for (const n of counts) {
       const rp = await timed(
         'run-playbook',

@@ -4,7 +4,10 @@
  * wall time, time per task per host, peak RSS and CPU, median of several runs. When ansible-playbook is
  * installed, bench/replication.ansible.yml does the same work on a fresh pair of its own (pipelining on, a
  * master per host), and the ratio is printed. Figures only.
- * Run as root: npm run build && npx tsx bench/replication.ts [runs]   (BENCH_NO_ANSIBLE=1 skips Ansible)
+ * Run as root: npm run build && npx tsx bench/replication.ts [runs]   (BENCH_NO_ANSIBLE=1 skips Ansible;
+ * BENCH_PICK=best reports the fastest run instead of the median;
+ * BENCH_PERSIST=1 gives run-playbook `-o ControlPersist=60s`, so that a run reuses the masters of the one
+ * before, as Ansible's default ssh_args make its runs do)
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type SandboxState, sandboxDown, sandboxUp } from '../lib/sandbox/sandbox.js';
-import { figures, loadLine, type Measured, measure, median } from './measure.js';
+import { figures, loadLine, type Measured, measure, pick } from './measure.js';
 
 const runs = Number(process.argv[2] ?? 3);
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
@@ -22,13 +25,20 @@ const cli = process.env.BENCH_CLI ?? here('../dist/cli.js');
 const TASK_HOSTS = 6 + 7;
 
 type Tool = (s: SandboxState, dir: string, check: boolean) => string[];
+const persist = !!process.env.BENCH_PERSIST;
+const commonArgs = (s: SandboxState): string =>
+  JSON.parse(
+    /^ansible_ssh_common_args=(".*")$/m.exec(readFileSync(s.inventory, 'utf8'))?.[1] ?? '""',
+  ) as string;
 const runPlaybook: Tool = (s, _dir, check) => [
   ...['node', cli, here('../playbooks/replication.yml'), '-i', s.inventory, '-e', `@${s.secrets}`],
+  ...(persist
+    ? ['-e', JSON.stringify({ ansible_ssh_common_args: `${commonArgs(s)} -o ControlPersist=60s` })]
+    : []),
   ...(check ? ['--check', '--diff'] : []),
 ];
 const ansible: Tool = (s, dir, check) => {
-  const common = /^ansible_ssh_common_args=(".*")$/m.exec(readFileSync(s.inventory, 'utf8'))?.[1];
-  const args = `${JSON.parse(common ?? '""') as string} -o ControlPath=${dir}/a-{{ inventory_hostname }}`;
+  const args = `${commonArgs(s)} -o ControlPath=${dir}/a-{{ inventory_hostname }}`;
   return [
     ...['ansible-playbook', here('replication.ansible.yml'), '-i', s.inventory, '-e', `@${s.secrets}`],
     // Ansible has no runuser become method; and one master per host, as run-playbook has
@@ -69,18 +79,19 @@ const tools: [string, Tool, NodeJS.ProcessEnv][] = [['run-playbook', runPlaybook
 if (!process.env.BENCH_NO_ANSIBLE && hasAnsible()) tools.push(['ansible', ansible, ansibleEnv]);
 const results = new Map<string, Measured[][]>();
 console.log(
-  `replication.yml over ssh on 127.0.0.1 (sandbox pair, PostgreSQL 15), median of ${runs}, ${loadLine()}`,
+  `replication.yml over ssh on 127.0.0.1 (sandbox pair, PostgreSQL 15), ${pick.name} of ${runs}, ${loadLine()}` +
+    (persist ? ', run-playbook masters kept between runs (ControlPersist=60s)' : ''),
 );
 for (let i = 0; i < runs; i++)
   for (const [name, tool, env] of tools)
     results.set(name, [...(results.get(name) ?? []), await pairRuns(tool, env)]);
 const steps = ['--check --diff, fresh pair', 'cold converge', 'no-op rerun'];
 steps.forEach((step, k) => {
-  const ours = median((results.get('run-playbook') ?? []).map((r) => r[k] as Measured));
+  const ours = pick.of((results.get('run-playbook') ?? []).map((r) => r[k] as Measured));
   console.log(`  ${step.padEnd(26)} run-playbook: ${figures(ours, TASK_HOSTS)}`);
   const theirs = results.get('ansible');
   if (!theirs) return;
-  const a = median(theirs.map((r) => r[k] as Measured));
+  const a = pick.of(theirs.map((r) => r[k] as Measured));
   console.log(
     `  ${''.padEnd(26)} ansible:      ${figures(a, TASK_HOSTS)} -> ${(a.wallMs / ours.wallMs).toFixed(1)}x`,
   );

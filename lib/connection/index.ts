@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InternalError } from '../errors.js';
 import { LocalConnection } from './local.js';
+import { persistedControlPath, persistFor } from './persist.js';
 import { SshConnection } from './ssh.js';
 import {
   checkSshConfig,
@@ -65,22 +66,25 @@ export async function createConnections(
     }
   }
   const conns = new Map<string, Connection>();
-  hosts.forEach((h, i) => {
+  for (const [i, h] of hosts.entries()) {
+    const hs = ssh[i];
+    const persist = hs && persistFor(hs);
     const c: Connection =
-      kinds[i] === 'local'
+      kinds[i] === 'local' || !hs
         ? new LocalConnection(h.name)
         : new SshConnection({
             host: h.name,
             user: strVar(h.vars, 'ansible_user') ?? strVar(h.vars, 'ansible_ssh_user'),
             configFile,
             // short, per inventory host: a Unix socket path must stay under ~100 bytes
-            controlPath: join(dir as string, `cm-${i}`),
-            flags: ssh[i]?.flags ?? [],
+            controlPath: persist ? await persistedControlPath(h.name, hs) : join(dir as string, `cm-${i}`),
+            flags: hs.flags,
+            persist,
           });
     const verbose = opts.verbose;
     if (verbose) c.onCommand = (d) => verbose(h.name, d);
     conns.set(h.name, c);
-  });
+  }
   let closing: Promise<void> | undefined;
   return {
     sshConfigFile: configFile,

@@ -25,6 +25,8 @@ export interface SshConnectionOptions {
   graceSec?: number;
   /** seconds a new session (and so the first command) may take to answer; default 60 */
   startTimeoutSec?: number;
+  /** the inventory's `ControlPersist`: the master outlives the run (see persist.ts); else it is closed at the end */
+  persist?: string;
 }
 
 /** The ssh options every call uses; command-line `-o` beats any config file. */
@@ -34,7 +36,14 @@ export function sshArgs(o: SshConnectionOptions): string[] {
     '-T',
     ...['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${o.connectTimeout ?? 10}`],
     ...['-o', 'ServerAliveInterval=15', '-o', 'ServerAliveCountMax=3'],
-    ...['-o', 'ControlMaster=auto', '-o', `ControlPath=${o.controlPath}`, '-o', 'ControlPersist=60'],
+    ...[
+      '-o',
+      'ControlMaster=auto',
+      '-o',
+      `ControlPath=${o.controlPath}`,
+      '-o',
+      `ControlPersist=${o.persist ?? 60}`,
+    ],
     ...(o.flags ?? []),
   ];
 }
@@ -131,6 +140,7 @@ export class SshConnection implements Connection {
     await this.sessions.closeAll();
     if (this.opening === undefined) return;
     this.opening = undefined;
+    if (this.o.persist) return; // kept for the next run, as asked; it exits after ControlPersist idle
     await runProcess(sshArgv(this.o, ['-O', 'exit']), Buffer.alloc(0));
   }
 }

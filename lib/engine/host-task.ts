@@ -7,7 +7,6 @@ import type { TaskResult } from '../model/results.js';
 import { evalCondition, renderString, renderValue } from '../model/template.js';
 import type { Play, TaskNode } from '../playbook/index.js';
 import { markSecret, redact } from '../secret.js';
-import { registry } from '../tasks/registry.js';
 import { executeTask, proberFor } from './execute.js';
 import { signalName, throwIfStopped } from './interrupt.js';
 import { count, type RunState } from './state.js';
@@ -78,7 +77,7 @@ async function once(
   if (task.when !== undefined && !evalCondition(task.when, vars, task.keyWhere(['when']))) {
     return { status: 'skipped', actions: [], reason: `condition is false: ${task.when}` };
   }
-  const def = registry[task.action];
+  const def = rs.tasks[task.action];
   if (!def) throw new InputError(`unknown task '${task.action}'`, task.where);
   throwIfStopped(rs.stop, 'not started');
   const args = normaliseArgs(

@@ -3,7 +3,6 @@ import { InputError, type Position } from '../errors.js';
 import { inventoryVarOrigin } from '../inventory/vars.js';
 import { evalCondition, renderValue } from '../model/template.js';
 import type { Play, TaskNode } from '../playbook/index.js';
-import { registry } from '../tasks/registry.js';
 import { handlerNames } from './handlers.js';
 import { loopMessage, normaliseArgs, varsFor } from './host-task.js';
 import { checkHostVars } from './host-vars-check.js';
@@ -98,8 +97,8 @@ function itemsOf(task: TaskNode, vars: Record<string, unknown>, u: Unknown): unk
 }
 
 /** Renders the task's templates; checks what depends only on inventory, play vars and -e, as a run would. */
-function checkTask(task: TaskNode, vars: Record<string, unknown>, u: Unknown): void {
-  const def = registry[task.action];
+function checkTask(rs: RunState, task: TaskNode, vars: Record<string, unknown>, u: Unknown): void {
+  const def = rs.tasks[task.action];
   if (!def) throw new InputError(`unknown task '${task.action}'`, task.where);
   const when = whenOf(task, vars, u);
   for (const item of itemsOf(task, vars, u)) {
@@ -152,7 +151,7 @@ export function preflight(rs: RunState, plays: readonly Play[], hostsOf: readonl
         const missing = Object.fromEntries(Object.entries(later).filter(([k]) => !Object.hasOwn(own, k)));
         const vars = withVars(own, missing);
         if (j === 0) checkHostVars(host, (name) => readVar(vars, name, u), u.value, originIn(rs, host, vars));
-        checkTask(task, vars, u);
+        checkTask(rs, task, vars, u);
       });
     }
   });

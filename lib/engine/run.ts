@@ -7,7 +7,7 @@ import type { EventSink } from '../model/events.js';
 import { emptyStats, type HostStats } from '../model/results.js';
 import { renderString } from '../model/template.js';
 import { loadPlaybook, type Play } from '../playbook/index.js';
-import { registry } from '../tasks/registry.js';
+import type { AnyTask } from '../tasks/define.js';
 import { never, type RunSignals, signalName, whenAborted } from './interrupt.js';
 import { runPlay } from './play.js';
 import { pool } from './pool.js';
@@ -57,12 +57,20 @@ export function playHosts(
   });
 }
 
-/** Loads playbook and inventory and checks every template; throws InputError before any host is contacted. */
+/**
+ * Loads playbook and inventory and checks every template; throws InputError before any host is contacted. The
+ * task registry (every task and the PostgreSQL code behind them) is imported only when a play has tasks.
+ */
 export async function prepareRun(file: string, opts: RunOptions) {
-  const plays = await loadPlaybook(file, registry);
+  let tasks: Readonly<Record<string, AnyTask>> = {};
+  const loadTasks = async () => {
+    tasks = (await import('../tasks/registry.js')).registry;
+    return tasks;
+  };
+  const plays = await loadPlaybook(file, loadTasks);
   const inventory = await loadInventory(opts.inventory, { playbookDir: dirname(file) });
   const hostsOf = playHosts(inventory, plays, opts.limit, opts.extraVars);
-  return { plays, inventory, hostsOf };
+  return { plays, inventory, hostsOf, tasks };
 }
 
 function exitCodeOf(rs: RunState): number {
@@ -82,7 +90,7 @@ export function detailedExitCode(summary: RunSummary): number {
 
 /** Runs a playbook against an inventory: plays in order, each task on its hosts in parallel. */
 export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSummary> {
-  const { plays, inventory, hostsOf } = await prepareRun(file, opts);
+  const { plays, inventory, hostsOf, tasks } = await prepareRun(file, opts);
   const extraVars = opts.extraVars ?? {};
   markSecretVars(extraVars);
   const invVars = new Map<string, Record<string, unknown>>();
@@ -108,6 +116,7 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
   const memories = new Map([...inventory.hosts.keys()].map((h) => [h, new HostMemory()]));
   const rsBase = {
     inventory,
+    tasks,
     check: !!opts.check,
     forks: opts.forks ?? 10,
     tags: opts.tags ?? [],

@@ -4,10 +4,13 @@ import type { Inventory } from '../inventory/index.js';
 import type { EventSink } from '../model/events.js';
 import type { HostData } from '../model/host-data.js';
 import { emptyStats, type HostStats, type TaskResult } from '../model/results.js';
+import type { AnyTask } from '../tasks/define.js';
 
 /** Everything a run keeps while it goes through plays, tasks and hosts. */
 export interface RunState {
   inventory: Inventory;
+  /** the task registry, loaded only when the playbook has tasks (an empty one does not pay for it) */
+  tasks: Readonly<Record<string, AnyTask>>;
   check: boolean;
   forks: number;
   tags: string[];

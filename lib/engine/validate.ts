@@ -1,11 +1,10 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { InputError, type Position } from '../errors.js';
-import { formatAjvError } from '../playbook/index.js';
+import { formatAjvError, validatorFor } from '../playbook/index.js';
 import type { AnyTask } from '../tasks/define.js';
 
-// rendered values from -e k=v and templates are strings; coerce "10" and "true" as Ansible does for module args
-// optimize: false: compiling is most of a short run's CPU, and it halves it; validating small args stays fast
-const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: true, code: { optimize: false } });
+// rendered values from -e k=v and templates are strings: the `run` flavour coerces "10" and "true" as Ansible
+// does for module args
 const compiled = new WeakMap<AnyTask, ValidateFunction>();
 
 /** Validates rendered task arguments against the task's schema; InputError at the argument's position. */
@@ -16,7 +15,7 @@ export function validateArgs(
 ): void {
   let validate = compiled.get(task);
   if (!validate) {
-    validate = ajv.compile(task.schema);
+    validate = validatorFor('run', task.schema);
     compiled.set(task, validate);
   }
   if (validate(args)) return;

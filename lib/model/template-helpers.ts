@@ -1,4 +1,5 @@
-import Handlebars from 'handlebars';
+import { createRequire } from 'node:module';
+import type Handlebars from 'handlebars';
 import { type SyncMode, SyncStandbysError, synchronousStandbyNames } from '../pg/sync-standbys.js';
 import { shq } from './command.js';
 
@@ -14,8 +15,6 @@ export class TemplateFault extends Error {
   }
 }
 
-/** The one handlebars environment: strict lookups and the helpers below. */
-export const hb = Handlebars.create();
 const args = (a: unknown[]): unknown[] => a.slice(0, -1); // handlebars passes its options object last
 const opts = (a: unknown[]) =>
   a[a.length - 1] as Handlebars.HelperOptions & { loc?: Loc; data: { root: unknown } };
@@ -122,4 +121,22 @@ const helpers: Record<string, (...a: unknown[]) => unknown> = {
   ternary: (c, a, b) => (c ? a : b),
   synchronousStandbyNames: syncNames,
 };
-for (const [name, fn] of Object.entries(helpers)) hb.registerHelper(name, fn as Handlebars.HelperDelegate);
+/** Names a bare `{{name}}` calls as a helper: ours and handlebars' own. */
+export const HELPER_NAMES: ReadonlySet<string> = new Set([
+  ...Object.keys(helpers),
+  ...['blockHelperMissing', 'each', 'helperMissing', 'if', 'log', 'lookup', 'unless', 'with'],
+]);
+
+let hbEnv: typeof Handlebars | undefined;
+
+/**
+ * The one handlebars environment: strict lookups and the helpers above. Loaded on first use (handlebars costs
+ * ~35 ms of start-up; a run whose playbook has no template never pays it).
+ */
+export function hb(): typeof Handlebars {
+  if (hbEnv) return hbEnv;
+  const h = (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
+  for (const [name, fn] of Object.entries(helpers)) h.registerHelper(name, fn as Handlebars.HelperDelegate);
+  hbEnv = h;
+  return h;
+}

@@ -1,6 +1,7 @@
 import { InputError, type Position } from '../errors.js';
 import { isHostData } from './host-data.js';
-import { hb, TemplateFault } from './template-helpers.js';
+import { HELPER_NAMES, hb, TemplateFault } from './template-helpers.js';
+import { renderSimple, simpleTemplate } from './template-simple.js';
 
 type Node = hbs.AST.Node;
 type Expr = hbs.AST.Expression;
@@ -59,7 +60,7 @@ function rewriteMustache(m: hbs.AST.MustacheStatement, scope: Set<string>): void
   if (bare && isLiteral(m.path)) {
     m.params = [m.path as Expr];
     m.path = path(['__id'], 0, m.loc);
-  } else if (bare && !p.data && !(p.parts.length === 1 && p.depth === 0 && p.parts[0]! in hb.helpers)) {
+  } else if (bare && !p.data && !(p.parts.length === 1 && p.depth === 0 && p.parts[0]! in hb().helpers)) {
     m.params = [strictPath(p, scope, false)];
     m.path = path(['__id'], 0, m.loc);
   } else rewriteCall(m, scope);
@@ -126,7 +127,7 @@ function compile(tpl: string, where?: Position, keepType = true): Compiled {
   if (hit) return hit;
   let ast: hbs.AST.Program;
   try {
-    ast = hb.parse(preprocess(tpl));
+    ast = hb().parse(preprocess(tpl));
   } catch (e) {
     throw parseError(e, where);
   }
@@ -136,7 +137,7 @@ function compile(tpl: string, where?: Position, keepType = true): Compiled {
   const single = keepType && body.length === 1 && body[0]?.type === 'MustacheStatement';
   rewriteProgram(ast, new Set());
   if (single) ast.body = [capture(body[0] as hbs.AST.MustacheStatement)];
-  const fn = hb.compile(ast as never, { noEscape: true });
+  const fn = hb().compile(ast as never, { noEscape: true });
   const out: Compiled = { run: (vars, data) => fn(vars, { data }), single };
   cache.set(key, out);
   return out;
@@ -166,6 +167,9 @@ function fail(e: unknown, tpl: string, where?: Position): never {
 /** Renders a template string. A string that is exactly one `{{expr}}` (trimmed) returns the value with its type. */
 export function renderString(tpl: string, vars: Record<string, unknown>, where?: Position): unknown {
   if (!tpl.includes('{{')) return tpl;
+  const simple = simpleTemplate(tpl, HELPER_NAMES);
+  const done = simple && renderSimple(simple, vars);
+  if (done) return done.value;
   const c = compile(tpl, where);
   const capture: { value?: unknown } = {};
   try {
@@ -210,7 +214,7 @@ const shift = (w: Position | undefined, by: number): Position | undefined =>
 
 /** Parses a template so that syntax errors surface at load time, with their position. */
 export function checkTemplate(tpl: string, where?: Position): void {
-  if (tpl.includes('{{')) compile(tpl, where);
+  if (tpl.includes('{{') && !simpleTemplate(tpl, HELPER_NAMES)) compile(tpl, where);
 }
 
 /** Renders a template file (the `template` task); errors point at `file:line:col` inside it. */

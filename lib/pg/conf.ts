@@ -79,11 +79,15 @@ const RULES: readonly [TokenKind, RegExp][] = [
   ['equals', /=/y],
 ];
 
-/** Lexes one line; returns the tokens and the offset where a `#` comment starts (or -1). */
-function lex(raw: string): { tokens: Token[]; commentAt: number } {
+/**
+ * Lexes one line; returns the tokens and the offset where a `#` comment starts (or -1). `max` stops after that
+ * many tokens: a statement is decided by its first four, and lexing every word of a long prose comment cost
+ * most of parsing a stock postgresql.conf.
+ */
+function lex(raw: string, max = Number.POSITIVE_INFINITY): { tokens: Token[]; commentAt: number } {
   const tokens: Token[] = [];
   let p = 0;
-  while (p < raw.length) {
+  while (p < raw.length && tokens.length < max) {
     const c = raw[p] as string;
     if (c === ' ' || c === '\t' || c === '\r') {
       p++;
@@ -162,10 +166,14 @@ function decode(t: Token): string {
   return t.kind === 'string' ? unquoteConfString(t.text) : t.text;
 }
 
+// What a template line must start with (a name, then `=`): most comments are prose and fail this at once
+const TEMPLATE_START = new RegExp(`^${L}[A-Za-z_0-9.\\u0080-\\uffff]*[ \\t\\r]*=`);
+
 /** Classifies a commented-out line: a template only when the text after `#` is a whole `name = value` statement. */
 function classifyComment(base: LineBase, commentAt: number): ConfLine {
   const inner = base.raw.slice(commentAt).replace(/^#\s*/, '');
-  const { tokens } = lex(inner);
+  if (!TEMPLATE_START.test(inner)) return { ...base, kind: 'comment' };
+  const { tokens } = lex(inner, 4); // parseStatement reads no further than the fourth token
   const st = parseStatement(tokens, inner.length);
   // requiring `=` keeps two-word prose such as "# see below" from passing as a template
   if (st.ok === true && tokens[1]?.kind === 'equals' && !INCLUDES.has(st.nameTok.text.toLowerCase())) {

@@ -104,14 +104,31 @@ function become(raw: Raw): Partial<Play> {
   return out;
 }
 
+const TASK_KEYS = ['pre_tasks', 'tasks', 'post_tasks', 'handlers', 'roles'];
+
+/** Whether any play names a task or a role (anything else is an error the loader reports without tasks). */
+function hasTasks(plays: unknown[]): boolean {
+  return plays.some((p) => {
+    if (!p || typeof p !== 'object') return false;
+    return TASK_KEYS.some((k) => {
+      const v = (p as Raw)[k];
+      return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+    });
+  });
+}
+
 /**
  * Loads a playbook: YAML with positions, every play and task validated (keywords, task names, untemplated
  * arguments against each task's schema), every template syntax-checked, roles read from `roles/<name>/`.
- * Throws InputError at the offending file:line:col.
+ * Throws InputError at the offending file:line:col. `tasks` may be a loader, called only when a play has tasks.
  */
-export async function loadPlaybook(file: string, registry: TaskSchemas): Promise<Play[]> {
+export async function loadPlaybook(
+  file: string,
+  tasks: TaskSchemas | (() => Promise<TaskSchemas>),
+): Promise<Play[]> {
   const y = await loadYamlFile(file);
   if (!Array.isArray(y.data)) throw new InputError('a playbook is a list of plays', y.at([]));
+  const registry = typeof tasks === 'function' ? (hasTasks(y.data) ? await tasks() : {}) : tasks;
   const plays: Play[] = [];
   for (const [i, raw] of y.data.entries()) {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw))

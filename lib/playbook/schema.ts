@@ -1,8 +1,7 @@
-import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import { InputError, type Position } from '../errors.js';
+import { validatorFor } from './precompiled.js';
 
-// optimize: false: compiling is most of a short run's CPU, and it halves it; validating small values stays fast
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, code: { optimize: false } });
 // each keyword says what it does: editors show it (`run-playbook schema`)
 const str = (description: string) => ({ type: 'string', description });
 const bool = (description: string) => ({ type: 'boolean', description });
@@ -194,7 +193,7 @@ const compiled = new WeakMap<SchemaObject, ValidateFunction>();
 export function validate(schema: SchemaObject, value: unknown): ErrorObject[] {
   let fn = compiled.get(schema);
   if (!fn) {
-    fn = ajv.compile(schema);
+    fn = validatorFor('load', schema);
     compiled.set(schema, fn);
   }
   if (fn(value)) return [];

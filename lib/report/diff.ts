@@ -1,4 +1,5 @@
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import { createRequire } from 'node:module';
+import type * as Diff from 'diff';
 import type {
   Action,
   CopyCluster,
@@ -21,10 +22,18 @@ export function describeAttrs(a: FileAttrs): string {
   return parts.join(', ');
 }
 
+let diffLib: typeof Diff | undefined;
+// loaded when a diff is first shown: a run without --diff never pays for it
+const diff = (): typeof Diff => {
+  diffLib ??= createRequire(import.meta.url)('diff') as typeof Diff;
+  return diffLib;
+};
+
 /** Unified diff with Ansible's `--- before: <path>` / `+++ after: <path>` headers; absent sides are named. */
 function unifiedDiff(a: WriteFile): string {
   const oldName = `before: ${a.path}${a.before === null ? ' (absent)' : ''}`;
   const newName = `after: ${a.path}${a.after === null ? ' (absent)' : ''}`;
+  const { createTwoFilesPatch, FILE_HEADERS_ONLY } = diff();
   const patch = createTwoFilesPatch(
     oldName,
     newName,

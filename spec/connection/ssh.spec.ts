@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { type Connections, createConnections } from '../../lib/connection/index.js';
+import { persistedControlPath } from '../../lib/connection/persist.js';
+import { runProcess } from '../../lib/connection/process.js';
+import { hostSsh } from '../../lib/connection/ssh-config.js';
 import { ConnectError, InputError } from '../../lib/errors.js';
 import { sh } from '../../lib/model/command.js';
 import { freePort } from '../../lib/sandbox/ports.js';
@@ -135,6 +138,47 @@ describe('connection: ssh against a private sshd', function () {
     const left = () => allArgv().filter((a) => a.includes(`${dir}/cm-`));
     for (let i = 0; i < 100 && left().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(left()).to.deep.equal([]);
+  });
+});
+
+describe('connection: a master kept between runs when the inventory asks (ControlPersist)', function () {
+  this.timeout(60_000);
+  let sshd: SshdHandle;
+  let vars: Record<string, string>;
+  let socket: string;
+  const master = async (): Promise<string | undefined> => {
+    const r = await runProcess(['ssh', '-O', 'check', '-o', `ControlPath=${socket}`, 'x'], Buffer.alloc(0));
+    return /pid=(\d+)/.exec(r.stderr)?.[1];
+  };
+
+  before(async () => {
+    sshd = await startSshd();
+    const base = sshd.hostVars();
+    // a unique alias: the socket is named by the host and its options, so no other run shares it
+    vars = { ...base, ansible_ssh_common_args: `${base.ansible_ssh_common_args} -o ControlPersist=30` };
+    socket = await persistedControlPath('kept', hostSsh(vars, 'kept'));
+  });
+  after(async () => {
+    await runProcess(['ssh', '-O', 'exit', '-o', `ControlPath=${socket}`, 'x'], Buffer.alloc(0));
+    await sshd?.stop();
+  });
+
+  it('keeps the master after closeAll and the next run uses it; other options get another master', async () => {
+    const first = await createConnections([{ name: 'kept', vars }]);
+    expect((await first.get('kept').exec(sh`echo one`)).stdout).to.equal('one\n');
+    await first.closeAll();
+    const pid = await master();
+    expect(pid, 'master still running after the run').to.match(/^\d+$/);
+    const second = await createConnections([{ name: 'kept', vars }]);
+    expect((await second.get('kept').exec(sh`echo two`)).stdout).to.equal('two\n');
+    await second.closeAll();
+    expect(await master()).to.equal(pid);
+    // another option set is another master: the kept one is never used with other options
+    const other = {
+      ...vars,
+      ansible_ssh_common_args: `${vars.ansible_ssh_common_args} -o ServerAliveCountMax=4`,
+    };
+    expect(await persistedControlPath('kept', hostSsh(other, 'kept'))).not.to.equal(socket);
   });
 });
 

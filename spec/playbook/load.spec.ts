@@ -141,4 +141,17 @@ describe('loadPlaybook', () => {
       expect(merged).to.include({ from_play: 'play', role_var: 'high', pg_version: 15 });
     });
   });
+
+  it('asks a registry loader for the tasks only when a play has tasks or roles', async () => {
+    let asked = 0;
+    const loader = async () => {
+      asked++;
+      return fakeRegistry;
+    };
+    expect(await loadPlaybook(fixture('no-tasks.yml'), loader)).to.have.length(1);
+    expect(asked).to.equal(0);
+    const [play] = await loadPlaybook(fixture('site.yml'), loader);
+    expect(asked).to.equal(1);
+    expect(play?.tasks.length).to.be.greaterThan(0);
+  });
 });

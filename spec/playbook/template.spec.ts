@@ -114,4 +114,23 @@ describe('template', () => {
       "t.conf:3:6: undefined variable 'nope'",
     );
   });
+
+  it('renders a plain `text {{ a.b }}` template (no handlebars) exactly as handlebars does', () => {
+    // `{{ _ x }}` (the identity helper) always goes through handlebars; `{{ x }}` takes the plain path when it can
+    const values = { str: 'a b', n: 5, zero: 0, t: true, f: false, nul: null, list: [1, 2], o: { k: 'v' } };
+    const v = { ...vars, ...values, deep: values };
+    for (const name of [...Object.keys(values), ...Object.keys(values).map((k) => `deep.${k}`)]) {
+      for (const [plain, viaHbs] of [
+        [`{{ ${name} }}`, `{{ _ ${name} }}`],
+        [` {{${name}}} `, ` {{ _ ${name} }} `],
+        [`x={{ ${name} }}/{{ port }}`, `x={{ _ ${name} }}/{{ _ port }}`],
+      ] as const)
+        expect(renderString(plain, v), plain).to.deep.equal(renderString(viaHbs, v));
+    }
+    expect(renderString('{{ this }}', vars)).to.deep.equal(vars);
+    expect(renderString('{{ true }}', vars)).to.equal(true);
+    expect(errorOf(() => renderString('a {{ port }} {{ nope.x }}', vars, where)).message).to.equal(
+      "p.yml:3:26: undefined variable 'nope.x'",
+    );
+  });
 });

@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+import { chmod, lstat, mkdir } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../errors.js';
+import type { HostSsh } from './ssh-config.js';
+
+/**
+ * The `ControlPersist` a host's ssh args ask for (`ansible_ssh_common_args: -o ControlPersist=60s`, as in
+ * Ansible's own default ssh_args), or undefined: then the run closes the host's master when it ends. A kept
+ * master lets the next run skip the ssh handshake, which costs a few hundred milliseconds of CPU per host.
+ */
+export function persistFor(ssh: HostSsh): string | undefined {
+  const d = ssh.directives.find(([k]) => k.toLowerCase() === 'controlpersist');
+  const v = d?.[1].trim();
+  return v && !/^(no|0|false)$/i.test(v) ? v : undefined;
+}
+
+/** Where kept masters' sockets live: private to the user (0700), under ~/.cache, as Ansible's ~/.ansible/cp. */
+export function persistDir(): string {
+  return join(homedir(), '.cache', 'run-playbook', 'cp');
+}
+
+/** Makes the directory (0700) once per process, and refuses one that is not ours (another user's, a link). */
+async function privateDir(dir: string): Promise<void> {
+  if (ready.has(dir)) return;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const st = await lstat(dir);
+  if (!st.isDirectory() || st.uid !== process.getuid?.())
+    throw new InputError(`${dir}: not a directory of this user, refusing to keep ssh masters there`);
+  await chmod(dir, 0o700);
+  ready.add(dir);
+}
+const ready = new Set<string>();
+
+/**
+ * A kept master's socket: named by everything that makes the connection (the inventory name, its directives
+ * and flags), so a run reuses only a master made for the same host, user, key and options.
+ */
+export async function persistedControlPath(host: string, ssh: HostSsh): Promise<string> {
+  const dir = persistDir();
+  await privateDir(dir);
+  const id = createHash('sha256')
+    .update(JSON.stringify([host, ssh.directives, ssh.flags]))
+    .digest('hex')
+    .slice(0, 20);
+  return join(dir, id);
+}
