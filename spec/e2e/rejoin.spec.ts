@@ -1,0 +1,150 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { expect } from 'chai';
+import { type SandboxNode, type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
+import { root as projectRoot, runCli } from '../helpers/cli.js';
+import { binDirFor } from '../helpers/pg-bins.js';
+import { eventually, nodeSql } from '../helpers/sandbox.js';
+
+const playbook = (name: string) => join(projectRoot, 'playbooks', name);
+const play = (s: SandboxState, name: string, ...extra: string[]) =>
+  runCli([playbook(name), '-i', s.inventory, '-e', `@${s.secrets}`, ...extra]);
+const recapChanged = (out: string): number[] => [...out.matchAll(/changed=(\d+)/g)].map((m) => Number(m[1]));
+const node = (s: SandboxState, name: string) => s.nodes.find((n) => n.name === name)!;
+
+/** pg_ctl on a sandbox node (initdb layout) as its server user. */
+function pgCtl(s: SandboxState, n: SandboxNode, ...args: string[]): string {
+  const argv = [join(n.vars.pg_bin_dir!, 'pg_ctl'), '-D', n.vars.pg_data_dir!, ...args];
+  const r =
+    process.getuid?.() === 0
+      ? spawnSync('runuser', ['-u', s.osUser, '--', ...argv], { cwd: '/' })
+      : spawnSync(argv[0]!, argv.slice(1), { cwd: '/' });
+  const out = `${r.stdout}${r.stderr}`;
+  if (r.status !== 0) throw new Error(`pg_ctl ${args.join(' ')} on ${n.name}: ${out}`);
+  return out;
+}
+
+/** Content hashes of a node's config files and the names in its data dir: what a run must not change. */
+function files(n: SandboxNode): string {
+  const dir = n.vars.pg_data_dir!;
+  const hash = (p: string) =>
+    existsSync(p) ? createHash('sha256').update(readFileSync(p)).digest('hex') : 'absent';
+  const names = ['postgresql.conf', 'postgresql.auto.conf', 'pg_hba.conf', 'standby.signal', 'backup_label'];
+  return [
+    ...names.map((f) => `${f}: ${hash(join(dir, f))}`),
+    `data dir: ${readdirSync(dir).sort().join(',')}`,
+  ].join('\n');
+}
+
+function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
+  describe(`e2e: rejoin.yml after a forced failover, PostgreSQL ${major} (${expectedPath})`, function () {
+    this.timeout(600_000);
+    let s: SandboxState;
+    let dir: string;
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'rp-rejoin-'));
+      chmodSync(dir, 0o755);
+      s = await sandboxUp({ root: join(dir, 'sandbox'), ssh: true, standbys: 2, bin: binDirFor(major) });
+      const r = await play(s, 'replication.yml');
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      const pg1 = node(s, 'pg1');
+      await nodeSql(s, pg1, 'create table proof (v text); insert into proof values ($$before failover$$)');
+      // the row is on pg2 before the crash
+      const seen = await eventually(() =>
+        nodeSql(s, node(s, 'pg2'), 'select count(*) from proof').catch(() => ''),
+      );
+      expect(seen).to.equal('1');
+    });
+    after(async () => {
+      if (s) await sandboxDown(s.root);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('a forced failover leaves a split brain: pg1 restarted alone takes a row pg2 never gets', async () => {
+      const [pg1, pg2] = [node(s, 'pg1'), node(s, 'pg2')];
+      pgCtl(s, pg1, '-m', 'immediate', '-w', 'stop');
+      const r = await runCli([playbook('promote.yml'), '-i', s.inventory, '-e', 'new_primary=pg2']);
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      await nodeSql(s, pg2, 'insert into proof values ($$on the new primary$$)');
+      pgCtl(s, pg1, '-l', pg1.vars.pg_log_file ?? `${pg1.vars.pg_data_dir}.log`, '-w', 'start');
+      await nodeSql(s, pg1, 'insert into proof values ($$stray$$); select pg_switch_wal()');
+      expect(await nodeSql(s, pg1, 'select pg_is_in_recovery()')).to.equal('f');
+      expect(await nodeSql(s, pg2, 'select pg_is_in_recovery()')).to.equal('f');
+    });
+
+    it('--check predicts the path, names the primary and writes nothing', async () => {
+      const pg1 = node(s, 'pg1');
+      const before = files(pg1);
+      const started = await nodeSql(s, pg1, 'select pg_postmaster_start_time()');
+      const r = await play(s, 'rejoin.yml', '-e', 'host=pg1', '--check', '--diff');
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(r.stdout, r.stdout).to.include(`rejoin: (prediction) path ${expectedPath}`);
+      expect(r.stdout, r.stdout).to.include(
+        'pg2 is the primary now (timeline 2): move pg2 to [primary] and pg1 to [standby]',
+      );
+      expect(r.stdout, r.stdout).to.match(/\(prediction\) would stop the server running in/);
+      expect(files(pg1)).to.equal(before);
+      expect(await nodeSql(s, pg1, 'select pg_postmaster_start_time()')).to.equal(started);
+      expect(await nodeSql(s, pg1, 'select v from proof where v = $$stray$$')).to.equal('stray');
+    });
+
+    it(`rejoin.yml makes pg1 a standby of pg2 (${expectedPath}): the stray row is gone, it streams from pg2`, async () => {
+      const [pg1, pg2, pg3] = [node(s, 'pg1'), node(s, 'pg2'), node(s, 'pg3')];
+      const pg3Before = files(pg3);
+      const r = await play(s, 'rejoin.yml', '-e', 'host=pg1');
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      if (expectedPath === 'rewind') {
+        const m =
+          /rejoin: pg_rewind from pg2: rewound \S+ \S+ \((\d+) bytes\), diverged at \S+ on timeline 1/.exec(
+            r.stdout,
+          );
+        expect(m, r.stdout).to.not.equal(null);
+        expect(Number(m?.[1])).to.be.greaterThan(0);
+        console.log(`      pg_rewind: ${m?.[0]}`);
+      } else {
+        expect(r.stdout).to.include('rejoin: copied afresh from pg2');
+        const aside = readdirSync(dirname(pg1.vars.pg_data_dir!)).filter((f) => f.includes('.replaced-'));
+        expect(aside, 'the old data dir moved aside').to.have.length(1);
+      }
+      expect(await nodeSql(s, pg1, 'select pg_is_in_recovery()')).to.equal('t');
+      expect(await nodeSql(s, pg1, 'select status from pg_stat_wal_receiver')).to.equal('streaming');
+      expect(
+        await nodeSql(s, pg2, 'select state from pg_stat_replication where application_name = $$pg1$$'),
+      ).to.equal('streaming');
+      await nodeSql(s, pg2, 'insert into proof values ($$after rejoin$$)');
+      const rows = await eventually(async () => {
+        const v = await nodeSql(s, pg1, 'select string_agg(v, $$,$$ order by v) from proof');
+        return v.includes('after rejoin') ? v : '';
+      });
+      expect(rows).to.equal('after rejoin,before failover,on the new primary');
+      // its own port and socket again, not pg2's
+      expect(await nodeSql(s, pg1, 'show port')).to.equal(String(pg1.port));
+      expect(files(pg3), 'pg3 untouched').to.equal(pg3Before);
+    });
+
+    it('a rerun is ok with changed=0', async () => {
+      const r = await play(s, 'rejoin.yml', '-e', 'host=pg1');
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(r.stdout).to.include('rejoin: path standby');
+      expect(recapChanged(r.stdout), r.stdout).to.deep.equal([0]);
+    });
+
+    it('refuses to touch pg2, the only primary', async () => {
+      const pg2 = node(s, 'pg2');
+      const before = files(pg2);
+      const r = await play(s, 'rejoin.yml', '-e', 'host=pg2');
+      expect(r.code, r.stdout + r.stderr).to.equal(2);
+      expect(r.stdout).to.include('pg2: no other node is a running primary');
+      expect(files(pg2)).to.equal(before);
+      expect(await nodeSql(s, pg2, 'select pg_is_in_recovery()')).to.equal('f');
+    });
+  });
+}
+
+describeRejoin(15, 'rewind');
+// the npm builds of 16-18 carry no pg_rewind: the fallback path, a fresh copy with the old dir moved aside
+describeRejoin(16, 'copy');
