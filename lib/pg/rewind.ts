@@ -119,12 +119,14 @@ export function decideRejoin(
     throw new ApplyError(
       `${host}: ${dataDir} holds no cluster; nothing to rejoin: make it a standby with playbooks/replication.yml`,
     );
+  // a backup_label without a server: a copy or a rewind not started yet (a primary has none since 15)
   const stoppedStandby =
-    !target.running && (target.inRecovery || STANDBY_STATES.includes(target.state.clusterState));
+    !target.running &&
+    (target.inRecovery || target.state.backupLabel || STANDBY_STATES.includes(target.state.clusterState));
   if ((target.running && target.inRecovery) || stoppedStandby)
     return {
       kind: 'standby',
-      reason: `${host} is already a standby of ${primary.host}'s system (${target.running ? 'in recovery' : `stopped, ${target.state.clusterState || 'standby.signal'}`}): no rewind needed`,
+      reason: `${host} is already a standby of ${primary.host}'s system (${target.running ? 'in recovery' : `stopped, ${target.state.clusterState || (target.state.backupLabel ? 'backup_label' : 'standby.signal')}`}): no rewind needed`,
     };
   const stop = target.running;
   const was = target.running
@@ -208,8 +210,8 @@ export interface RewindOutcome {
 
 /**
  * Parses pg_rewind's output (--progress): `servers diverged at WAL location 0/3000060 on timeline 1`, `need to
- * copy 52 MB (total source directory size is 70 MB)`, progress lines `12345/53248 kB (23%) copied` (separated by
- * carriage returns), `Done!`, or `no rewind required`.
+ * copy 52 MB (total source directory size is 70 MB)`, progress lines `12345/53248 kB (23%) copied` (one a line when
+ * not on a terminal, else ended by carriage returns), `Done!`, or `no rewind required`.
  */
 export function parseRewindOutput(out: string): RewindOutcome {
   const diverged = /servers diverged at WAL location (\S+) on timeline (\d+)/.exec(out);

@@ -27,7 +27,8 @@ import { readTopology } from './pg-topology.js';
 
 /** Arguments of {@link rejoin}; their meaning is in the schema below (`run-playbook help rejoin`). */
 export interface RejoinArgs {
-  nodes: string[];
+  nodes?: string[];
+  groups?: string[];
   user: string;
   password?: string | Secret;
   sourceUser?: string;
@@ -54,9 +55,15 @@ const schema: JSONSchemaType<RejoinArgs> = {
     nodes: {
       type: 'array',
       items: { type: 'string', minLength: 1 },
-      minItems: 1,
+      nullable: true,
       description:
         'inventory hosts of the cluster; the current primary is found among them (never this host)',
+    },
+    groups: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      nullable: true,
+      description: "inventory groups whose hosts are the cluster's nodes (with nodes, or instead of it)",
     },
     user: { type: 'string', minLength: 1, description: 'the replication role (slot, fresh copy)' },
     password: secretSchema("the replication role's password (secret, stdin only)"),
@@ -97,7 +104,7 @@ const schema: JSONSchemaType<RejoinArgs> = {
     },
     dataDir: optString("the data dir (default: this host's pg_data_dir)"),
   },
-  required: ['nodes', 'user'],
+  required: ['user'],
   additionalProperties: false,
 };
 
@@ -213,6 +220,19 @@ async function copyActions(
   ];
 }
 
+/** The cluster's nodes: the hosts named and those of the groups named. */
+function clusterNodes(ctx: PlanContext, args: RejoinArgs): string[] {
+  const all = (ctx.vars.groups ?? {}) as Record<string, string[] | undefined>;
+  const fromGroups = (args.groups ?? []).flatMap((g) => {
+    const hosts = all[g];
+    if (!hosts) throw new InputError(`rejoin: no inventory group '${g}'`);
+    return hosts;
+  });
+  const nodes = [...new Set([...(args.nodes ?? []), ...fromGroups])];
+  if (nodes.length === 0) throw new InputError("rejoin: give the cluster's nodes (nodes or groups)");
+  return nodes;
+}
+
 /** The inventory change to make when the inventory names another primary (printed, never written). */
 function inventoryNote(ctx: PlanContext, p: NodeState): string | undefined {
   const named = ctx.vars.primary_host;
@@ -270,7 +290,7 @@ export const rejoin = defineTask<RejoinArgs>({
     const t = pgTarget(ctx.vars, args.dataDir ? { dataDir: args.dataDir } : {});
     const dataDir = t.dataDir;
     if (!dataDir) throw new InputError('rejoin: no data dir (set dataDir or pg_data_dir)');
-    const others = args.nodes.filter((n) => n !== ctx.host);
+    const others = clusterNodes(ctx, args).filter((n) => n !== ctx.host);
     const [nodes, own, probe, toolsOut] = await Promise.all([
       readTopology(ctx, others),
       pgFacts(ctx.facts, t),

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { expect } from 'chai';
+import { parseRewindOutput } from '../../lib/pg/rewind.js';
 import { type SandboxNode, type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
 import { root as projectRoot, runCli } from '../helpers/cli.js';
 import { binDirFor } from '../helpers/pg-bins.js';
@@ -38,6 +39,12 @@ function files(n: SandboxNode): string {
     `data dir: ${readdirSync(dir).sort().join(',')}`,
   ].join('\n');
 }
+
+/** The data dirs of a node moved aside (`<data dir>.replaced-<stamp>`). */
+const asideOf = (n: SandboxNode): string[] =>
+  readdirSync(dirname(n.vars.pg_data_dir!)).filter((f) =>
+    f.startsWith(`${basename(n.vars.pg_data_dir!)}.replaced-`),
+  );
 
 function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
   describe(`e2e: rejoin.yml after a forced failover, PostgreSQL ${major} (${expectedPath})`, function () {
@@ -104,11 +111,13 @@ function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
           );
         expect(m, r.stdout).to.not.equal(null);
         expect(Number(m?.[1])).to.be.greaterThan(0);
+        // the figure comes from pg_rewind's own output, kept beside the data dir
+        const log = readFileSync(`${pg1.vars.pg_data_dir}.rewind.log`, 'utf8');
+        expect(parseRewindOutput(log)).to.deep.include({ done: true, bytes: Number(m?.[1]) });
         console.log(`      pg_rewind: ${m?.[0]}`);
       } else {
         expect(r.stdout).to.include('rejoin: copied afresh from pg2');
-        const aside = readdirSync(dirname(pg1.vars.pg_data_dir!)).filter((f) => f.includes('.replaced-'));
-        expect(aside, 'the old data dir moved aside').to.have.length(1);
+        expect(asideOf(pg1), 'the old data dir moved aside').to.have.length(1);
       }
       expect(await nodeSql(s, pg1, 'select pg_is_in_recovery()')).to.equal('t');
       expect(await nodeSql(s, pg1, 'select status from pg_stat_wal_receiver')).to.equal('streaming');
@@ -141,6 +150,38 @@ function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
       expect(r.stdout).to.include('pg2: no other node is a running primary');
       expect(files(pg2)).to.equal(before);
       expect(await nodeSql(s, pg2, 'select pg_is_in_recovery()')).to.equal('f');
+    });
+
+    it('a crashed primary that was not restarted rejoins too (pg_rewind finishes its crash recovery first)', async () => {
+      const [pg1, pg2] = [node(s, 'pg1'), node(s, 'pg2')];
+      pgCtl(s, pg2, '-m', 'immediate', '-w', 'stop');
+      const p = await runCli([playbook('promote.yml'), '-i', s.inventory, '-e', 'new_primary=pg1']);
+      expect(p.code, p.stdout + p.stderr).to.equal(0);
+      await nodeSql(s, pg1, 'insert into proof values ($$second failover$$)');
+      const r = await play(s, 'rejoin.yml', '-e', 'host=pg2');
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      // the npm builds have no pg_controldata: the state is read only where it is there
+      expect(r.stdout).to.match(
+        new RegExp(
+          `rejoin: path ${expectedPath}: pg2 is a stopped primary \\((in production|pg_control unread)\\)`,
+        ),
+      );
+      if (expectedPath === 'rewind')
+        expect(r.stdout).to.match(
+          /rejoin: pg_rewind from pg1: (rewound \S+ \S+ \(\d+ bytes\)|no rewind required)/,
+        );
+      else expect(asideOf(pg2), "pg2's old data dir moved aside").to.have.length(1);
+      expect(await nodeSql(s, pg2, 'select pg_is_in_recovery()')).to.equal('t');
+      const seen = await eventually(() =>
+        nodeSql(s, pg2, 'select count(*) from proof where v = $$second failover$$').catch(() => ''),
+      );
+      expect(seen).to.equal('1');
+      expect(
+        await nodeSql(s, pg1, 'select state from pg_stat_replication where application_name = $$pg2$$'),
+      ).to.equal('streaming');
+      const again = await play(s, 'rejoin.yml', '-e', 'host=pg2');
+      expect(again.code, again.stdout + again.stderr).to.equal(0);
+      expect(recapChanged(again.stdout), again.stdout).to.deep.equal([0]);
     });
   });
 }
