@@ -67,6 +67,8 @@ export interface RejoinTarget {
   systemId: string | null;
   /** the data dir as the base backup probe reads it (pg_control state, labels) */
   state: TargetState;
+  /** a running standby's walreceiver as `host:port` (see {@link walReceiverAt}), '' when none */
+  upstream: string;
 }
 
 /** How the target rejoins. */
@@ -99,16 +101,61 @@ export function whyNoRewind(
   return undefined;
 }
 
+/** A running standby's walreceiver, read-only: status and conninfo (the password in it is shown as ********). */
+export const WAL_RECEIVER_SQL = 'select status, conninfo from pg_stat_wal_receiver';
+
 /**
- * The path: a standby of the primary's system (running in recovery, or stopped after a rewind or copy) changes
- * nothing here; a primary of the same system is rewound, or copied afresh when pg_rewind cannot work (or when
- * asked); a foreign cluster is refused.
+ * Where a walreceiver streams from, `host:port` from its conninfo (port 5432 when unset); '' when there is none
+ * or it does not stream. The host alone is not enough: nodes may share an address and differ by port.
+ */
+export function walReceiverAt(row: readonly string[] | undefined): string {
+  if (row?.[0] !== 'streaming') return '';
+  const conninfo = row?.[1] ?? '';
+  const host = /(?:^|\s)host=(\S+)/.exec(conninfo)?.[1] ?? '';
+  const port = /(?:^|\s)port=(\d+)/.exec(conninfo)?.[1] ?? '5432';
+  return host ? `${host}:${port}` : '';
+}
+
+/** What the run allows and where the primary is reached. */
+export interface RejoinOptions {
+  method: RejoinMethod;
+  /** `address:port` standbys use for the primary (its pg_address and pg_port), as {@link walReceiverAt} gives */
+  primaryAt: string;
+}
+
+/** A running standby that does not stream from the primary: re-pointed only when it can follow it. */
+function strayStandby(
+  target: RejoinTarget,
+  primary: NodeState,
+  tools: RewindTools,
+  o: RejoinOptions,
+): RejoinPath {
+  const from = target.upstream ? `streams from ${target.upstream}` : 'has no walreceiver';
+  const why = whyNoRewind(target, primary, tools);
+  if (o.method === 'copy')
+    return { kind: 'copy', stop: true, reason: `${target.host} ${from}: a fresh copy (as asked)` };
+  if (why === undefined)
+    return {
+      kind: 'rewind',
+      stop: true,
+      reason: `${target.host} is a standby that ${from}, not ${primary.host}: it may hold WAL ${primary.host} never had; pg_rewind from ${primary.host} (nothing copied when it has none)`,
+    };
+  return {
+    kind: 'standby',
+    reason: `${target.host} is a standby that ${from}; pg_rewind cannot check it (${why}): re-pointed to ${primary.host} only`,
+  };
+}
+
+/**
+ * The path: a standby streaming from the primary (or stopped after a rewind or copy) changes nothing here; a
+ * standby streaming from elsewhere is rewound when pg_rewind can check it; a primary of the same system is
+ * rewound, or copied afresh when pg_rewind cannot work (or when asked); a foreign cluster is refused.
  */
 export function decideRejoin(
   target: RejoinTarget,
   primary: NodeState,
   tools: RewindTools,
-  method: RejoinMethod,
+  o: RejoinOptions,
 ): RejoinPath {
   const { host, dataDir } = target;
   if (target.systemId !== null && target.systemId !== primary.systemId)
@@ -119,25 +166,28 @@ export function decideRejoin(
     throw new ApplyError(
       `${host}: ${dataDir} holds no cluster; nothing to rejoin: make it a standby with playbooks/replication.yml`,
     );
+  if (target.running && target.inRecovery) {
+    if (target.upstream === o.primaryAt)
+      return { kind: 'standby', reason: `${host} is a standby streaming from ${primary.host}: no change` };
+    return strayStandby(target, primary, tools, o);
+  }
   // a backup_label without a server: a copy or a rewind not started yet (a primary has none since 15)
-  const stoppedStandby =
-    !target.running &&
-    (target.inRecovery || target.state.backupLabel || STANDBY_STATES.includes(target.state.clusterState));
-  if ((target.running && target.inRecovery) || stoppedStandby)
+  const s = target.state;
+  if (!target.running && (target.inRecovery || s.backupLabel || STANDBY_STATES.includes(s.clusterState)))
     return {
       kind: 'standby',
-      reason: `${host} is already a standby of ${primary.host}'s system (${target.running ? 'in recovery' : `stopped, ${target.state.clusterState || (target.state.backupLabel ? 'backup_label' : 'standby.signal')}`}): no rewind needed`,
+      reason: `${host} is a stopped standby of ${primary.host}'s system (${s.clusterState || (s.backupLabel ? 'backup_label' : 'standby.signal')}): no rewind`,
     };
   const stop = target.running;
   const was = target.running
     ? 'a running primary'
-    : `a stopped primary (${target.state.clusterState || 'pg_control unread'})`;
-  if (method === 'copy')
+    : `a stopped primary (${s.clusterState || 'pg_control unread'})`;
+  if (o.method === 'copy')
     return { kind: 'copy', stop, reason: `${host} is ${was}: a fresh copy from ${primary.host} (as asked)` };
   const why = whyNoRewind(target, primary, tools);
   if (why === undefined)
     return { kind: 'rewind', stop, reason: `${host} is ${was}: pg_rewind from ${primary.host}` };
-  if (method === 'rewind')
+  if (o.method === 'rewind')
     throw new ApplyError(
       `${host}: pg_rewind cannot work: ${why}; nothing written (method copy would copy afresh)`,
     );
@@ -172,7 +222,7 @@ export function sourceConninfo(s: RewindSource): string {
 /**
  * CHECKPOINT on the source first (right after a promotion pg_control still names the old timeline and pg_rewind
  * says "no rewind required", wrongly), then pg_rewind; its output goes to `logFile` (beside the data dir) and to
- * stdout. Before 13 pg_rewind does not finish a crashed target's recovery itself: a single-user start does.
+ * stdout; then the recovery signal file, so that the dir starts as a standby even when nothing was rewound. Before 13 pg_rewind does not finish a crashed target's recovery itself: a single-user start does.
  */
 export function rewindCmd(
   t: PgTarget,
@@ -192,9 +242,12 @@ export function rewindCmd(
       ? sh`s=$("$B/pg_controldata" -D ${dataDir} | sed -n 's/^Database cluster state: *//p'); [ "$s" = 'shut down' ] || "$B/postgres" --single -D ${dataDir} postgres </dev/null >/dev/null`
       : sh`:`;
   const extra = opts.restoreTargetWal ? sh`--restore-target-wal` : sh``;
+  // "no rewind required" leaves no backup_label: the dir must still start as a standby, never as a primary
+  const mark = `${dataDir}/${version >= 12 ? 'standby.signal' : 'recovery.conf'}`;
   return sh`set -e; ${binDirScript(t)}; ${pass}; ${single}
 "$B/psql" -X -q -w -v ON_ERROR_STOP=1 -d ${src} -c CHECKPOINT
-set +e; "$B/pg_rewind" -D ${dataDir} --source-server=${src} --progress ${extra} > ${opts.logFile} 2>&1; rc=$?; cat ${opts.logFile}; exit $rc`;
+set +e; "$B/pg_rewind" -D ${dataDir} --source-server=${src} --progress ${extra} > ${opts.logFile} 2>&1; rc=$?; cat ${opts.logFile}; [ "$rc" -eq 0 ] || exit $rc
+[ -e ${mark} ] || : > ${mark}`;
 }
 
 /** What pg_rewind reported. */

@@ -15,9 +15,11 @@ import {
   type RejoinMethod,
   type RejoinPath,
   rewindCmd,
+  WAL_RECEIVER_SQL,
+  walReceiverAt,
 } from '../pg/rewind.js';
 import { slotName } from '../pg/slots.js';
-import { binDirScript, type PgTarget, pgTarget, sqlLiteral } from '../pg/target.js';
+import { binDirScript, type PgTarget, parseRows, pgTarget, sqlLiteral } from '../pg/target.js';
 import type { NodeState } from '../pg/topology.js';
 import { Payload, Secret } from '../secret.js';
 import { copyAction, predictCopy, primarySize } from './base-backup.js';
@@ -220,6 +222,12 @@ async function copyActions(
   ];
 }
 
+/** This standby's walreceiver as `host:port`, '' when it does not stream. */
+async function walReceiver(ctx: PlanContext, t: PgTarget): Promise<string> {
+  const r = await ctx.facts.run(sqlProbe(t, WAL_RECEIVER_SQL), { user: t.osUser });
+  return r.code === 0 ? walReceiverAt(parseRows(r.stdout)[0]) : '';
+}
+
 /** The cluster's nodes: the hosts named and those of the groups named. */
 function clusterNodes(ctx: PlanContext, args: RejoinArgs): string[] {
   const all = (ctx.vars.groups ?? {}) as Record<string, string[] | undefined>;
@@ -307,8 +315,12 @@ export const rejoin = defineTask<RejoinArgs>({
       version: own.version,
       systemId: own.systemIdentifier,
       state,
+      upstream: own.running && own.inRecovery ? await walReceiver(ctx, t) : '',
     };
-    const path = decideRejoin(target, p, parseRewindTools(toolsOut), args.method ?? 'auto');
+    const path = decideRejoin(target, p, parseRewindTools(toolsOut), {
+      method: args.method ?? 'auto',
+      primaryAt: `${peerAddress(ctx, p.host)}:${peerTarget(ctx, p.host).port}`,
+    });
     const note = inventoryNote(ctx, p);
     ctx.progress(`rejoin: ${ctx.check ? '(prediction) ' : ''}path ${path.kind}: ${path.reason}`);
     if (note) ctx.progress(`rejoin: inventory: ${note}`);

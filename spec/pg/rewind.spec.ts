@@ -10,6 +10,7 @@ import {
   type RejoinTarget,
   type RewindTools,
   sourceConninfo,
+  walReceiverAt,
 } from '../../lib/pg/rewind.js';
 import { downNode, type NodeState } from '../../lib/pg/topology.js';
 
@@ -33,11 +34,13 @@ const target = (over: Partial<RejoinTarget> = {}, state = ''): RejoinTarget => (
   version: 15,
   systemId: '7300',
   state: { ...parseTargetState(''), clusterState: state },
+  upstream: '',
   ...over,
 });
 
 const tools: RewindTools = { rewindMajor: 15, walLogHints: true, checksums: false };
 const db2 = node('db2', { timeline: 2 });
+const opts = (method: 'auto' | 'rewind' | 'copy') => ({ method, primaryAt: '10.0.0.2:5432' });
 
 /** pg_rewind 15's output with --progress as rejoin's log kept it (not a terminal: progress lines end in \n). */
 const REWOUND = [
@@ -81,30 +84,45 @@ describe('pg/rewind: the current primary for a rejoin', () => {
 
 describe('pg/rewind: the path a rejoin takes', () => {
   it('a running primary of the same system is stopped and rewound', () => {
-    expect(decideRejoin(target(), db2, tools, 'auto')).to.deep.include({ kind: 'rewind', stop: true });
+    expect(decideRejoin(target(), db2, tools, opts('auto'))).to.deep.include({ kind: 'rewind', stop: true });
   });
 
   it('a crashed primary (pg_control: in production) is rewound without a stop', () => {
-    const d = decideRejoin(target({ running: false }, 'in production'), db2, tools, 'auto');
+    const d = decideRejoin(target({ running: false }, 'in production'), db2, tools, opts('auto'));
     expect(d).to.deep.include({ kind: 'rewind', stop: false });
     expect(d.reason).to.include('a stopped primary (in production)');
   });
 
   it('data checksums are enough without wal_log_hints', () => {
-    const d = decideRejoin(target(), db2, { ...tools, walLogHints: false, checksums: true }, 'auto');
+    const d = decideRejoin(target(), db2, { ...tools, walLogHints: false, checksums: true }, opts('auto'));
     expect(d.kind).to.equal('rewind');
   });
 
-  it('a running standby, or a stopped one (standby.signal, a rewind not started yet) changes nothing', () => {
-    expect(decideRejoin(target({ inRecovery: true }), db2, tools, 'auto').kind).to.equal('standby');
-    expect(decideRejoin(target({ running: false, inRecovery: true }), db2, tools, 'auto').kind).to.equal(
-      'standby',
-    );
+  it('a standby streaming from the primary, or a stopped one (standby.signal, a rewind not started yet) changes nothing', () => {
+    const streaming = target({ inRecovery: true, upstream: '10.0.0.2:5432' });
+    expect(decideRejoin(streaming, db2, tools, opts('auto')).kind).to.equal('standby');
+    expect(
+      decideRejoin(target({ running: false, inRecovery: true }), db2, tools, opts('auto')).kind,
+    ).to.equal('standby');
     for (const state of ['in archive recovery', 'shut down in recovery'])
-      expect(decideRejoin(target({ running: false }, state), db2, tools, 'auto').kind).to.equal('standby');
+      expect(decideRejoin(target({ running: false }, state), db2, tools, opts('auto')).kind).to.equal(
+        'standby',
+      );
     const labelled = target({ running: false }, 'shut down');
     labelled.state.backupLabel = true;
-    expect(decideRejoin(labelled, db2, tools, 'auto').kind).to.equal('standby');
+    expect(decideRejoin(labelled, db2, tools, opts('auto')).kind).to.equal('standby');
+  });
+
+  it('a running standby streaming from elsewhere (or nowhere) is rewound: it may hold WAL the primary never had', () => {
+    for (const upstream of ['10.0.0.2:5433', '']) {
+      const d = decideRejoin(target({ inRecovery: true, upstream }), db2, tools, opts('auto'));
+      expect(d).to.deep.include({ kind: 'rewind', stop: true });
+      expect(d.reason).to.include(upstream ? 'streams from 10.0.0.2:5433' : 'has no walreceiver');
+    }
+    // without pg_rewind it is only re-pointed, never copied unless asked
+    const none = { ...tools, rewindMajor: 0 };
+    expect(decideRejoin(target({ inRecovery: true }), db2, none, opts('auto')).kind).to.equal('standby');
+    expect(decideRejoin(target({ inRecovery: true }), db2, none, opts('copy')).kind).to.equal('copy');
   });
 
   it('falls back to a fresh copy, saying why, when pg_rewind cannot work', () => {
@@ -116,7 +134,7 @@ describe('pg/rewind: the path a rejoin takes', () => {
       [{}, { version: 16 }, /db2 runs 16, db1 15/],
     ];
     for (const [t, p, why] of cases) {
-      const d = decideRejoin(target(), { ...db2, ...p }, { ...tools, ...t }, 'auto');
+      const d = decideRejoin(target(), { ...db2, ...p }, { ...tools, ...t }, opts('auto'));
       expect(d.kind).to.equal('copy');
       expect(d.reason).to.match(why);
     }
@@ -124,16 +142,19 @@ describe('pg/rewind: the path a rejoin takes', () => {
 
   it('method rewind refuses the copy, method copy never rewinds', () => {
     const none = { ...tools, rewindMajor: 0 };
-    expect(() => decideRejoin(target(), db2, none, 'rewind')).to.throw(ApplyError, /pg_rewind cannot work/);
-    expect(decideRejoin(target(), db2, tools, 'copy').kind).to.equal('copy');
+    expect(() => decideRejoin(target(), db2, none, opts('rewind'))).to.throw(
+      ApplyError,
+      /pg_rewind cannot work/,
+    );
+    expect(decideRejoin(target(), db2, tools, opts('copy')).kind).to.equal('copy');
   });
 
   it('refuses another cluster and an empty data dir', () => {
-    expect(() => decideRejoin(target({ systemId: '999' }), db2, tools, 'auto')).to.throw(
+    expect(() => decideRejoin(target({ systemId: '999' }), db2, tools, opts('auto'))).to.throw(
       ApplyError,
       /another cluster/,
     );
-    expect(() => decideRejoin(target({ systemId: null }), db2, tools, 'auto')).to.throw(
+    expect(() => decideRejoin(target({ systemId: null }), db2, tools, opts('auto'))).to.throw(
       ApplyError,
       /holds no cluster/,
     );
@@ -141,6 +162,14 @@ describe('pg/rewind: the path a rejoin takes', () => {
 });
 
 describe('pg/rewind: reading pg_rewind and pg_controldata', () => {
+  it('reads where a walreceiver streams from: host and port, only when streaming', () => {
+    const conninfo = 'user=replicator passfile=/x.pgpass host=127.0.0.1 port=5434 application_name=pg3';
+    expect(walReceiverAt(['streaming', conninfo])).to.equal('127.0.0.1:5434');
+    expect(walReceiverAt(['streaming', 'host=db2 user=r'])).to.equal('db2:5432');
+    expect(walReceiverAt(['waiting', conninfo])).to.equal('');
+    expect(walReceiverAt(undefined)).to.equal('');
+  });
+
   it('parses the bytes copied, the divergence point and Done!', () => {
     expect(parseRewindOutput(REWOUND)).to.deep.equal({
       bytes: 69510 * 1024,
