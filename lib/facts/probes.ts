@@ -6,7 +6,7 @@
 import { type Cmd, raw, sh } from '../model/command.js';
 import { targetProbe } from '../pg/backup-target.js';
 import { standbyProbe } from '../pg/preflight-probe.js';
-import { rewindToolsScript } from '../pg/rewind.js';
+import { rewindToolsScript } from '../pg/rewind-cmd.js';
 import { binDirScript, type PgTarget, psqlCmd } from '../pg/target.js';
 import { Payload } from '../secret.js';
 

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { expect } from 'chai';
-import { parseRewindOutput } from '../../lib/pg/rewind.js';
+import { parseRewindOutput } from '../../lib/pg/rewind-cmd.js';
 import { type SandboxNode, type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
 import { root as projectRoot, runCli } from '../helpers/cli.js';
 import { binDirFor } from '../helpers/pg-bins.js';

@@ -1,17 +1,14 @@
 import { expect } from 'chai';
 import { ApplyError } from '../../lib/errors.js';
 import { parseTargetState } from '../../lib/pg/backup-target.js';
+import { decideRejoin, primaryForRejoin, type RejoinTarget, type RewindTools } from '../../lib/pg/rewind.js';
 import {
-  decideRejoin,
   humanBytes,
   parseRewindOutput,
   parseRewindTools,
-  primaryForRejoin,
-  type RejoinTarget,
-  type RewindTools,
   sourceConninfo,
   walReceiverAt,
-} from '../../lib/pg/rewind.js';
+} from '../../lib/pg/rewind-cmd.js';
 import { downNode, type NodeState } from '../../lib/pg/topology.js';
 
 const node = (host: string, over: Partial<NodeState> = {}): NodeState => ({
