@@ -46,6 +46,8 @@ export interface RejoinTarget {
   systemId: string | null;
   /** the data dir as the base backup probe reads it (pg_control state, labels) */
   state: TargetState;
+  /** the timeline a running server writes or replays (see NodeState.timeline), 0 when it does not run */
+  timeline: number;
   /** a running standby's walreceiver as `host:port` (see walReceiverAt), '' when none */
   upstream: string;
 }
@@ -141,6 +143,12 @@ export function decideRejoin(
       kind: 'standby',
       reason: `${host} is a stopped standby of ${primary.host}'s system (${s.clusterState || (s.backupLabel ? 'backup_label' : 'standby.signal')}): no rewind`,
     };
+  // a split brain: the old primary is the one on the older timeline; the newer one is never rewound onto it
+  const tl = Math.max(target.timeline, s.timeline, s.historyTimeline);
+  if (tl >= primary.timeline)
+    throw new ApplyError(
+      `${host} is a primary on timeline ${tl}, ${primary.host} on ${primary.timeline}: ${tl > primary.timeline ? `${host} is the newer one` : 'the same timeline, so it cannot tell which one a failover promoted'}; nothing written. The old primary is the one on the older timeline: stop it and rejoin that one (-e host=${primary.host})`,
+    );
   const stop = target.running;
   const was = target.running
     ? 'a running primary'

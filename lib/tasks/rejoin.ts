@@ -141,12 +141,12 @@ export const rejoin = defineTask<RejoinArgs>({
     if (!dataDir) throw new InputError('rejoin: no data dir (set dataDir or pg_data_dir)');
     const others = clusterNodes(ctx, args).filter((n) => n !== ctx.host);
     const [nodes, own, probe, toolsOut] = await Promise.all([
-      readTopology(ctx, others),
+      readTopology(ctx, [ctx.host, ...others]),
       pgFacts(ctx.facts, t),
       ctx.facts.read(backupTarget(t, dataDir), { user: t.osUser }),
       ctx.facts.read(rewindTools(t, dataDir), { user: t.osUser }),
     ]);
-    const p = primaryForRejoin(ctx.host, nodes);
+    const p = primaryForRejoin(ctx.host, nodes.slice(1));
     const state = parseTargetState(probe);
     const target = {
       host: ctx.host,
@@ -156,6 +156,7 @@ export const rejoin = defineTask<RejoinArgs>({
       version: own.version,
       systemId: own.systemIdentifier,
       state,
+      timeline: nodes[0]?.timeline ?? 0,
       upstream: own.running && own.inRecovery ? await walReceiver(ctx, t) : '',
     };
     const path = decideRejoin(target, p, parseRewindTools(toolsOut), {

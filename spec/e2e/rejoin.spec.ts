@@ -83,6 +83,18 @@ function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
       expect(await nodeSql(s, pg2, 'select pg_is_in_recovery()')).to.equal('f');
     });
 
+    it('refuses to rewind pg2, the newer primary of the split, onto the stray pg1', async () => {
+      const pg2 = node(s, 'pg2');
+      const before = files(pg2);
+      const r = await play(s, 'rejoin.yml', '-e', 'host=pg2');
+      expect(r.code, r.stdout + r.stderr).to.equal(2);
+      expect(r.stdout).to.match(
+        /pg2 is a primary on timeline 2, pg1 on 1: pg2 is the newer one; nothing written/,
+      );
+      expect(files(pg2)).to.equal(before);
+      expect(await nodeSql(s, pg2, 'select pg_is_in_recovery()')).to.equal('f');
+    });
+
     it('--check predicts the path, names the primary and writes nothing', async () => {
       const pg1 = node(s, 'pg1');
       const before = files(pg1);

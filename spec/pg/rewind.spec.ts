@@ -32,6 +32,7 @@ const target = (over: Partial<RejoinTarget> = {}, state = ''): RejoinTarget => (
   systemId: '7300',
   state: { ...parseTargetState(''), clusterState: state },
   upstream: '',
+  timeline: 1,
   ...over,
 });
 
@@ -82,6 +83,23 @@ describe('pg/rewind: the current primary for a rejoin', () => {
 describe('pg/rewind: the path a rejoin takes', () => {
   it('a running primary of the same system is stopped and rewound', () => {
     expect(decideRejoin(target(), db2, tools, opts('auto'))).to.deep.include({ kind: 'rewind', stop: true });
+  });
+
+  it('never rewinds the newer primary of a split brain onto the stray one, nor one on the same timeline', () => {
+    const stray = node('db1', { timeline: 1 });
+    const newer = target({ host: 'db2', timeline: 2 });
+    expect(() => decideRejoin(newer, stray, tools, opts('auto'))).to.throw(
+      ApplyError,
+      /db2 is a primary on timeline 2, db1 on 1: db2 is the newer one; nothing written/,
+    );
+    expect(() => decideRejoin(target(), node('db2'), tools, opts('copy'))).to.throw(
+      ApplyError,
+      /the same timeline/,
+    );
+    // stopped: the timeline pg_control or the newest history file names
+    const stopped = target({ running: false, timeline: 0 }, 'shut down');
+    stopped.state.historyTimeline = 2;
+    expect(() => decideRejoin(stopped, stray, tools, opts('auto'))).to.throw(ApplyError, /timeline 2/);
   });
 
   it('a crashed primary (pg_control: in production) is rewound without a stop', () => {
