@@ -89,7 +89,7 @@ export function rewindCmd(
   return sh`set -e; ${binDirScript(t)}; ${pass}; ${single}
 "$B/psql" -X -q -w -v ON_ERROR_STOP=1 -d ${src} -c CHECKPOINT
 set +e; "$B/pg_rewind" -D ${dataDir} --source-server=${src} --progress ${extra} > ${opts.logFile} 2>&1; rc=$?; cat ${opts.logFile}; [ "$rc" -eq 0 ] || exit $rc
-[ -e ${mark} ] || : > ${mark}`;
+[ -e ${mark} ] || (umask 077; : > ${mark})`;
 }
 
 /** What pg_rewind reported. */

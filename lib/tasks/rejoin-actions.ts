@@ -11,7 +11,7 @@ import { slotName } from '../pg/slots.js';
 import { binDirScript, type PgTarget, sqlLiteral } from '../pg/target.js';
 import type { NodeState } from '../pg/topology.js';
 import { Payload, Secret } from '../secret.js';
-import { copyAction, primarySize } from './base-backup.js';
+import { copyAction, predictCopy, primarySize } from './base-backup.js';
 import type { Plan, PlanContext } from './define.js';
 import { peerAddress, peerTarget } from './pg-peer.js';
 import type { RejoinArgs } from './rejoin.js';
@@ -162,4 +162,33 @@ export function verifyPath(path: RejoinPath, p: NodeState, dataDir: string, user
     c.progress(`rejoin: pg_rewind from ${p.host}: ${what}${at}`);
     return { path: 'rewind', rewoundBytes: o.bytes, divergedAt: o.divergedAt ?? null };
   };
+}
+
+/**
+ * Check mode: the host as a rewind or copy leaves it (the primary's config files, a backup_label, a stopped
+ * server), and after a rewind its recovery signal file too, so the next tasks plan as they will run.
+ */
+export async function predictRejoin(
+  ctx: PlanContext,
+  path: RejoinPath,
+  primary: string,
+  t: PgTarget,
+  dataDir: string,
+): Promise<NonNullable<Plan['predicts']>> {
+  const p = await pgFacts(ctx.factsOf(primary), peerTarget(ctx, primary));
+  const out = await predictCopy(ctx, primary, p, t, dataDir);
+  if (path.kind === 'rewind') {
+    const name = p.version >= 12 ? 'standby.signal' : 'recovery.conf';
+    const own = await ctx.facts.file(`${dataDir}/${name}`, { user: t.osUser });
+    if (!own.exists)
+      out.files.push({
+        path: own.path,
+        exists: true,
+        isDir: false,
+        content: '',
+        mode: '0600',
+        owner: t.osUser,
+      });
+  }
+  return out;
 }

@@ -9,11 +9,10 @@ import { slotName } from '../pg/slots.js';
 import { type PgTarget, parseRows, pgTarget } from '../pg/target.js';
 import type { NodeState } from '../pg/topology.js';
 import type { Secret } from '../secret.js';
-import { predictCopy } from './base-backup.js';
 import { defineTask, type PlanContext } from './define.js';
 import { peerAddress, peerTarget } from './pg-peer.js';
 import { readTopology } from './pg-topology.js';
-import { pathActions, slotActions, verifyPath } from './rejoin-actions.js';
+import { pathActions, predictRejoin, slotActions, verifyPath } from './rejoin-actions.js';
 
 /** Arguments of {@link rejoin}; their meaning is in the schema below (`run-playbook help rejoin`). */
 export interface RejoinArgs {
@@ -182,16 +181,7 @@ export const rejoin = defineTask<RejoinArgs>({
     };
     if (actions.length === 0) return { actions, reason: path.reason, data };
     const moved = path.kind !== 'standby';
-    const predicts =
-      ctx.check && moved
-        ? await predictCopy(
-            ctx,
-            p.host,
-            await pgFacts(ctx.factsOf(p.host), peerTarget(ctx, p.host)),
-            t,
-            dataDir,
-          )
-        : undefined;
+    const predicts = ctx.check && moved ? await predictRejoin(ctx, path, p.host, t, dataDir) : undefined;
     return {
       actions,
       reason: path.reason,

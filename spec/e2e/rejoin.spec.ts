@@ -16,6 +16,17 @@ const play = (s: SandboxState, name: string, ...extra: string[]) =>
 const recapChanged = (out: string): number[] => [...out.matchAll(/changed=(\d+)/g)].map((m) => Number(m[1]));
 const node = (s: SandboxState, name: string) => s.nodes.find((n) => n.name === name)!;
 
+/**
+ * A run's output as a check run must predict it: without play banners (check runs mark theirs), progress lines
+ * (the check run labels its path a prediction, the real run adds what pg_rewind did) and the moved-aside dir's
+ * time stamp (taken when each run plans).
+ */
+const comparable = (out: string): string[] =>
+  out
+    .split('\n')
+    .filter((l) => !/^PLAY \[|^progress:/.test(l))
+    .map((l) => l.replace(/\.replaced-\d{8}T\d{6}/g, '.replaced-<time>'));
+
 /** pg_ctl on a sandbox node (initdb layout) as its server user. */
 function pgCtl(s: SandboxState, n: SandboxNode, ...args: string[]): string {
   const argv = [join(n.vars.pg_bin_dir!, 'pg_ctl'), '-D', n.vars.pg_data_dir!, ...args];
@@ -51,6 +62,7 @@ function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
     this.timeout(600_000);
     let s: SandboxState;
     let dir: string;
+    let checkOutput = '';
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'rp-rejoin-'));
@@ -106,6 +118,7 @@ function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
         'pg2 is the primary now (timeline 2): move pg2 to [primary] and pg1 to [standby]',
       );
       expect(r.stdout, r.stdout).to.match(/\(prediction\) would stop the server running in/);
+      checkOutput = r.stdout;
       expect(files(pg1)).to.equal(before);
       expect(await nodeSql(s, pg1, 'select pg_postmaster_start_time()')).to.equal(started);
       expect(await nodeSql(s, pg1, 'select v from proof where v = $$stray$$')).to.equal('stray');
@@ -114,8 +127,10 @@ function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
     it(`rejoin.yml makes pg1 a standby of pg2 (${expectedPath}): the stray row is gone, it streams from pg2`, async () => {
       const [pg1, pg2, pg3] = [node(s, 'pg1'), node(s, 'pg2'), node(s, 'pg3')];
       const pg3Before = files(pg3);
-      const r = await play(s, 'rejoin.yml', '-e', 'host=pg1');
+      const r = await play(s, 'rejoin.yml', '-e', 'host=pg1', '--diff');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
+      // the dry run showed what the real run did, line for line
+      expect(comparable(r.stdout)).to.deep.equal(comparable(checkOutput));
       if (expectedPath === 'rewind') {
         const m =
           /rejoin: pg_rewind from pg2: rewound \S+ \S+ \((\d+) bytes\), diverged at \S+ on timeline 1/.exec(
