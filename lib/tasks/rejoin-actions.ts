@@ -22,7 +22,7 @@ const asSecret = (p: string | Secret | undefined): Secret | undefined =>
 /** The stop of a running target before it is rewound or moved aside: a fast shutdown, so it ends clean. */
 function stopAction(t: PgTarget, dataDir: string): Action {
   const cmd = t.cluster
-    ? sh`pg_ctlcluster ${t.cluster.version} ${t.cluster.name} stop -m fast`
+    ? sh`pg_ctlcluster -m fast ${t.cluster.version} ${t.cluster.name} stop`
     : sh`${binDirScript(t)}; "$B/pg_ctl" -D ${dataDir} -m fast -w stop`;
   return exec({
     summary: `stop the server in ${dataDir} (fast shutdown)`,

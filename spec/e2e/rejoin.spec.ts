@@ -27,25 +27,43 @@ const comparable = (out: string): string[] =>
     .filter((l) => !/^PLAY \[|^progress:/.test(l))
     .map((l) => l.replace(/\.replaced-\d{8}T\d{6}/g, '.replaced-<time>'));
 
-/** pg_ctl on a sandbox node (initdb layout) as its server user. */
-function pgCtl(s: SandboxState, n: SandboxNode, ...args: string[]): string {
-  const argv = [join(n.vars.pg_bin_dir!, 'pg_ctl'), '-D', n.vars.pg_data_dir!, ...args];
+/** Where a node's data dir is, in either layout. */
+const dataDirOf = (n: SandboxNode): string => n.vars.pg_data_dir ?? `/var/lib/postgresql/15/${n.cluster}`;
+
+/** Stops (`immediate`: a crash) or starts a sandbox node as its server user: pg_ctl, or pg_ctlcluster on Debian. */
+function server(s: SandboxState, n: SandboxNode, what: 'crash' | 'start'): void {
+  const argv = n.cluster
+    ? [
+        'pg_ctlcluster',
+        ...(what === 'crash' ? ['-m', 'immediate'] : []),
+        '15',
+        n.cluster,
+        what === 'crash' ? 'stop' : 'start',
+      ]
+    : [
+        join(n.vars.pg_bin_dir!, 'pg_ctl'),
+        '-D',
+        dataDirOf(n),
+        ...(what === 'crash'
+          ? ['-m', 'immediate', '-w', 'stop']
+          : ['-l', n.vars.pg_log_file ?? `${dataDirOf(n)}.log`, '-w', 'start']),
+      ];
   const r =
     process.getuid?.() === 0
       ? spawnSync('runuser', ['-u', s.osUser, '--', ...argv], { cwd: '/' })
       : spawnSync(argv[0]!, argv.slice(1), { cwd: '/' });
-  const out = `${r.stdout}${r.stderr}`;
-  if (r.status !== 0) throw new Error(`pg_ctl ${args.join(' ')} on ${n.name}: ${out}`);
-  return out;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} on ${n.name}: ${r.stdout}${r.stderr}`);
 }
 
 /** Content hashes of a node's config files and the names in its data dir: what a run must not change. */
 function files(n: SandboxNode): string {
-  const dir = n.vars.pg_data_dir!;
+  const dir = dataDirOf(n);
+  const etc = n.cluster ? `/etc/postgresql/15/${n.cluster}` : dir;
   const hash = (p: string) =>
     existsSync(p) ? createHash('sha256').update(readFileSync(p)).digest('hex') : 'absent';
-  const names = ['postgresql.conf', 'postgresql.auto.conf', 'pg_hba.conf', 'standby.signal', 'backup_label'];
+  const names = ['postgresql.auto.conf', 'standby.signal', 'backup_label'];
   return [
+    ...['postgresql.conf', 'pg_hba.conf'].map((f) => `${f}: ${hash(join(etc, f))}`),
     ...names.map((f) => `${f}: ${hash(join(dir, f))}`),
     `data dir: ${readdirSync(dir).sort().join(',')}`,
   ].join('\n');
@@ -53,12 +71,14 @@ function files(n: SandboxNode): string {
 
 /** The data dirs of a node moved aside (`<data dir>.replaced-<stamp>`). */
 const asideOf = (n: SandboxNode): string[] =>
-  readdirSync(dirname(n.vars.pg_data_dir!)).filter((f) =>
-    f.startsWith(`${basename(n.vars.pg_data_dir!)}.replaced-`),
-  );
+  readdirSync(dirname(dataDirOf(n))).filter((f) => f.startsWith(`${basename(dataDirOf(n))}.replaced-`));
 
-function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
-  describe(`e2e: rejoin.yml after a forced failover, PostgreSQL ${major} (${expectedPath})`, function () {
+function describeRejoin(
+  major: number,
+  expectedPath: 'rewind' | 'copy',
+  layout: 'initdb' | 'debian' = 'initdb',
+): void {
+  describe(`e2e: rejoin.yml after a forced failover, PostgreSQL ${major} (${expectedPath}, ${layout} layout)`, function () {
     this.timeout(600_000);
     let s: SandboxState;
     let dir: string;
@@ -67,7 +87,13 @@ function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'rp-rejoin-'));
       chmodSync(dir, 0o755);
-      s = await sandboxUp({ root: join(dir, 'sandbox'), ssh: true, standbys: 2, bin: binDirFor(major) });
+      s = await sandboxUp({
+        root: join(dir, 'sandbox'),
+        ssh: true,
+        standbys: 2,
+        layout,
+        ...(layout === 'initdb' ? { bin: binDirFor(major) } : {}),
+      });
       const r = await play(s, 'replication.yml');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
       const pg1 = node(s, 'pg1');
@@ -85,11 +111,11 @@ function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
 
     it('a forced failover leaves a split brain: pg1 restarted alone takes a row pg2 never gets', async () => {
       const [pg1, pg2] = [node(s, 'pg1'), node(s, 'pg2')];
-      pgCtl(s, pg1, '-m', 'immediate', '-w', 'stop');
+      server(s, pg1, 'crash');
       const r = await runCli([playbook('promote.yml'), '-i', s.inventory, '-e', 'new_primary=pg2']);
       expect(r.code, r.stdout + r.stderr).to.equal(0);
       await nodeSql(s, pg2, 'insert into proof values ($$on the new primary$$)');
-      pgCtl(s, pg1, '-l', pg1.vars.pg_log_file ?? `${pg1.vars.pg_data_dir}.log`, '-w', 'start');
+      server(s, pg1, 'start');
       await nodeSql(s, pg1, 'insert into proof values ($$stray$$); select pg_switch_wal()');
       expect(await nodeSql(s, pg1, 'select pg_is_in_recovery()')).to.equal('f');
       expect(await nodeSql(s, pg2, 'select pg_is_in_recovery()')).to.equal('f');
@@ -139,7 +165,7 @@ function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
         expect(m, r.stdout).to.not.equal(null);
         expect(Number(m?.[1])).to.be.greaterThan(0);
         // the figure comes from pg_rewind's own output, kept beside the data dir
-        const log = readFileSync(`${pg1.vars.pg_data_dir}.rewind.log`, 'utf8');
+        const log = readFileSync(`${dataDirOf(pg1)}.rewind.log`, 'utf8');
         expect(parseRewindOutput(log)).to.deep.include({ done: true, bytes: Number(m?.[1]) });
         console.log(`      pg_rewind: ${m?.[0]}`);
       } else {
@@ -181,23 +207,27 @@ function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
 
     it('a crashed primary that was not restarted rejoins too (pg_rewind finishes its crash recovery first)', async () => {
       const [pg1, pg2] = [node(s, 'pg1'), node(s, 'pg2')];
-      pgCtl(s, pg2, '-m', 'immediate', '-w', 'stop');
+      // pg_rewind needs wal_log_hints on pg2: its own configuration has it when copied from pg1 (initdb layout);
+      // Debian keeps it in /etc, where the standby role never set it: then the fallback, a fresh copy
+      const hints = await nodeSql(s, pg2, 'show wal_log_hints');
+      const path = expectedPath === 'rewind' && hints === 'on' ? 'rewind' : 'copy';
+      server(s, pg2, 'crash');
       const p = await runCli([playbook('promote.yml'), '-i', s.inventory, '-e', 'new_primary=pg1']);
       expect(p.code, p.stdout + p.stderr).to.equal(0);
       await nodeSql(s, pg1, 'insert into proof values ($$second failover$$)');
       const r = await play(s, 'rejoin.yml', '-e', 'host=pg2');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
       // the npm builds have no pg_controldata: the state is read only where it is there
-      expect(r.stdout).to.match(
-        new RegExp(
-          `rejoin: path ${expectedPath}: pg2 is a stopped primary \\((in production|pg_control unread)\\)`,
-        ),
+      expect(r.stdout, r.stdout).to.match(
+        new RegExp(`rejoin: path ${path}: pg2 is a stopped primary \\((in production|pg_control unread)\\)`),
       );
-      if (expectedPath === 'rewind')
+      if (path === 'rewind')
         expect(r.stdout).to.match(
           /rejoin: pg_rewind from pg1: (rewound \S+ \S+ \(\d+ bytes\)|no rewind required)/,
         );
       else expect(asideOf(pg2), "pg2's old data dir moved aside").to.have.length(1);
+      if (path === 'copy' && expectedPath === 'rewind')
+        expect(r.stdout).to.include('neither wal_log_hints = on nor data checksums');
       expect(await nodeSql(s, pg2, 'select pg_is_in_recovery()')).to.equal('t');
       const seen = await eventually(() =>
         nodeSql(s, pg2, 'select count(*) from proof where v = $$second failover$$').catch(() => ''),
@@ -214,5 +244,7 @@ function describeRejoin(major: number, expectedPath: 'rewind' | 'copy'): void {
 }
 
 describeRejoin(15, 'rewind');
+// pg_ctlcluster, and configuration files outside the data dir (pg_rewind does not copy them there)
+describeRejoin(15, 'rewind', 'debian');
 // the npm builds of 16-18 carry no pg_rewind: the fallback path, a fresh copy with the old dir moved aside
 describeRejoin(16, 'copy');
