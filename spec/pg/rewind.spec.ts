@@ -6,9 +6,11 @@ import {
   humanBytes,
   parseRewindOutput,
   parseRewindTools,
+  rewindCmd,
   sourceConninfo,
   walReceiverAt,
 } from '../../lib/pg/rewind-cmd.js';
+import { pgTarget } from '../../lib/pg/target.js';
 import { downNode, type NodeState } from '../../lib/pg/topology.js';
 
 const node = (host: string, over: Partial<NodeState> = {}): NodeState => ({
@@ -218,6 +220,32 @@ describe('pg/rewind: reading pg_rewind and pg_controldata', () => {
     const c = sourceConninfo({ host: 'db 2', port: 5433, user: 'rewind', fromStdin: true });
     expect(c).to.equal("host='db 2' port=5433 user=rewind dbname=postgres application_name=pg_rewind");
     expect(c).to.not.include('password');
+  });
+
+  it('the command: CHECKPOINT on the source first, the password only from stdin, the signal file after', () => {
+    const t = pgTarget({ pg_data_dir: '/d', pg_bin_dir: '/b' });
+    const src = { host: 'db2', port: 5432, user: 'rewind', fromStdin: true };
+    const cmd = rewindCmd(t, '/d', 15, src, { logFile: '/d.rewind.log', restoreTargetWal: false }).sh;
+    expect(cmd).to.match(/cat > "\$pf"; export PGPASSFILE="\$pf"/);
+    expect(cmd.indexOf('CHECKPOINT')).to.be.lessThan(cmd.indexOf('"$B/pg_rewind"'));
+    expect(cmd).to.include(
+      "--source-server='host=db2 port=5432 user=rewind dbname=postgres application_name=pg_rewind'",
+    );
+    expect(cmd).to.include('(umask 077; : > /d/standby.signal)');
+    expect(cmd).to.not.include('--single');
+    expect(cmd).to.not.include('--restore-target-wal');
+    // before 13 pg_rewind does not finish a crashed target's recovery itself; before 12 the signal is recovery.conf
+    const old = rewindCmd(
+      t,
+      '/d',
+      11,
+      { ...src, fromStdin: false },
+      { logFile: '/l', restoreTargetWal: true },
+    ).sh;
+    expect(old).to.include('"$B/postgres" --single -D /d postgres');
+    expect(old).to.include('/d/recovery.conf');
+    expect(old).to.include('--restore-target-wal');
+    expect(old).to.not.include('PGPASSFILE');
   });
 
   it('shows bytes for people', () => {
