@@ -88,7 +88,7 @@ export function rewindCmd(
   const mark = `${dataDir}/${version >= 12 ? 'standby.signal' : 'recovery.conf'}`;
   return sh`set -e; ${binDirScript(t)}; ${pass}; ${single}
 "$B/psql" -X -q -w -v ON_ERROR_STOP=1 -d ${src} -c CHECKPOINT
-set +e; "$B/pg_rewind" -D ${dataDir} --source-server=${src} --progress ${extra} > ${opts.logFile} 2>&1; rc=$?; cat ${opts.logFile}; [ "$rc" -eq 0 ] || exit $rc
+set +e; "$B/pg_rewind" -D ${dataDir} --source-server=${src} --progress ${extra} > ${opts.logFile} 2>&1; rc=$?; cat ${opts.logFile}; [ "$rc" -eq 0 ] || { echo "rejoin: pg_rewind failed (exit $rc; output in "${opts.logFile}"): nothing started; if the WAL back to the last common checkpoint is gone, rerun with -e rejoin_method=copy (the data dir is moved aside, never deleted)" >&2; exit $rc; }
 [ -e ${mark} ] || (umask 077; : > ${mark})`;
 }
 
