@@ -25,6 +25,7 @@ export { type FileArgs, file } from './tasks/file.js';
 export { type HbaRuleArgs, hbaRule } from './tasks/hba-rule.js';
 export { type PromoteArgs, promote } from './tasks/promote.js';
 export { registry } from './tasks/registry.js';
+export { type RejoinArgs, rejoin } from './tasks/rejoin.js';
 export { type ServiceArgs, service } from './tasks/service.js';
 export { type SetConfArgs, setConf } from './tasks/set-conf.js';
 export { type SqlArgs, sql } from './tasks/sql.js';

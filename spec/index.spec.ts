@@ -26,6 +26,7 @@ describe('public API', () => {
         'payload',
         'promote',
         'registry',
+        'rejoin',
         'runPlaybook',
         'service',
         'setConf',

@@ -6,6 +6,7 @@
 import { type Cmd, raw, sh } from '../model/command.js';
 import { targetProbe } from '../pg/backup-target.js';
 import { standbyProbe } from '../pg/preflight-probe.js';
+import { rewindToolsScript } from '../pg/rewind-cmd.js';
 import { binDirScript, type PgTarget, psqlCmd } from '../pg/target.js';
 import { Payload } from '../secret.js';
 
@@ -83,6 +84,9 @@ export const standbyHostProbe = (t: PgTarget, dataDir: string): Probe => probe(s
 
 /** What a base backup's target dir holds (see lib/pg/backup.ts). */
 export const backupTarget = (t: PgTarget, dataDir: string): Probe => probe(targetProbe(t, dataDir));
+
+/** pg_rewind's version and pg_control's wal_log_hints and checksums (see lib/pg/rewind.ts). */
+export const rewindTools = (t: PgTarget, dataDir: string): Probe => probe(rewindToolsScript(t, dataDir));
 
 /** psql with the bin dir detected (`$B`) in a read-only session (see {@link READ_ONLY}). */
 function readOnlyPsql(t: PgTarget, opts: Parameters<typeof psqlCmd>[1] = {}): Cmd {

@@ -16,7 +16,10 @@ export interface NodeState {
   version: number;
   /** pg_control's system identifier: every node of one cluster shares it */
   systemId: string;
-  /** primary: the timeline it writes WAL on (at once after a promotion); standby: its last checkpoint's */
+  /**
+   * primary: the timeline it writes (of its current WAL file: right after a promotion pg_control's checkpoint
+   * still names the old one); standby: its last checkpoint's. The newest wins a split.
+   */
   timeline: number;
   /** primary: pg_current_wal_lsn(); standby: the last LSN received (else replayed) */
   lsn: string;
@@ -25,9 +28,9 @@ export interface NodeState {
 }
 
 /**
- * Read-only on 10–18: recovery state, version, system identifier, timeline (a primary's from its current WAL
- * file name, since its checkpoint's lags a promotion until the next checkpoint; a standby's from pg_control), the current or received LSN, and the walreceiver's sender host (conninfo's host=, since
- * sender_host is 11+).
+ * Read-only on 10–18: recovery state, version, system identifier (pg_control_* functions, 9.6+), timeline (a
+ * primary's current WAL file, a standby's last checkpoint), the current or received LSN, and the walreceiver's
+ * sender host (conninfo's host=, since sender_host is 11+).
  */
 export const nodeStateSql = `SELECT 'node', pg_is_in_recovery(), current_setting('server_version_num'), (SELECT system_identifier FROM pg_control_system()), CASE WHEN pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_control_checkpoint()) ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END, CASE WHEN pg_is_in_recovery() THEN coalesce(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::text ELSE pg_current_wal_lsn()::text END, coalesce((SELECT substring(conninfo from 'host=([^ ]+)') FROM pg_stat_wal_receiver LIMIT 1), '');
 `;

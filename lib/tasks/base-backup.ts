@@ -105,13 +105,15 @@ async function primaryTimeline(ctx: PlanContext, from: string, pt: PgTarget): Pr
   return tl;
 }
 
-async function primarySize(ctx: PlanContext, from: string, pt: PgTarget): Promise<string> {
+/** The primary's data size for a copy's prediction (`~52 MB`). */
+export async function primarySize(ctx: PlanContext, from: string, pt: PgTarget): Promise<string> {
   const sql = 'SELECT pg_size_pretty(sum(pg_database_size(oid))::bigint) FROM pg_database';
   const r = await ctx.factsOf(from).run(sqlProbe(pt, sql), { user: pt.osUser });
   return r.code === 0 ? `~${r.stdout.trim()}` : 'the data';
 }
 
-function copyAction(
+/** The copy itself (pg_basebackup or the low-level tar between the hosts); rejoin reuses it. */
+export function copyAction(
   ctx: PlanContext,
   args: BaseBackupArgs,
   t: PgTarget,
@@ -170,7 +172,7 @@ function copyAction(
  * After a copy, the standby's data dir holds the primary's config files (those kept in the data dir), a
  * backup_label and a stopped cluster with the primary's version and system identifier: a check run plans later tasks against that.
  */
-async function predictCopy(ctx: PlanContext, from: string, p: PgFacts, t: PgTarget, dataDir: string) {
+export async function predictCopy(ctx: PlanContext, from: string, p: PgFacts, t: PgTarget, dataDir: string) {
   const own = await pgFacts(ctx.facts, t);
   const inData = p.configFile.startsWith(`${p.dataDir}/`);
   const names = [

@@ -6,6 +6,7 @@ import { ensureUser } from './ensure-user.js';
 import { file } from './file.js';
 import { hbaRule } from './hba-rule.js';
 import { promote } from './promote.js';
+import { rejoin } from './rejoin.js';
 import { replicationPreflight } from './replication-preflight.js';
 import { replicationSlots } from './replication-slots.js';
 import { service } from './service.js';
@@ -28,6 +29,7 @@ export const registry: Record<string, AnyTask> = {
   file,
   hbaRule,
   promote,
+  rejoin,
   replicationPreflight,
   replicationSlots,
   service,
