@@ -64,7 +64,8 @@ export function sourceConninfo(s: RewindSource): string {
 /**
  * CHECKPOINT on the source first (right after a promotion pg_control still names the old timeline and pg_rewind
  * says "no rewind required", wrongly), then pg_rewind; its output goes to `logFile` (beside the data dir) and to
- * stdout; then the recovery signal file, so that the dir starts as a standby even when nothing was rewound. Before 13 pg_rewind does not finish a crashed target's recovery itself: a single-user start does.
+ * stdout; then the recovery signal file, so that the dir starts as a standby even when nothing was rewound. Before 13 pg_rewind does not finish a
+ * crashed target's recovery itself, and for a Debian cluster it cannot find the config: a single-user start does.
  */
 export function rewindCmd(
   t: PgTarget,
@@ -79,9 +80,12 @@ export function rewindCmd(
     : s.passfile
       ? sh`export PGPASSFILE=${s.passfile}`
       : sh`:`;
+  // a Debian cluster keeps postgresql.conf in /etc: pg_rewind's own single-user start (13+) looks for it in the
+  // data dir and fails, so the crash recovery is ours there too, given the cluster's config file
+  const conf = t.cluster ? `/etc/postgresql/${t.cluster.version}/${t.cluster.name}/postgresql.conf` : '';
   const single =
-    version < 13
-      ? sh`s=$("$B/pg_controldata" -D ${dataDir} | sed -n 's/^Database cluster state: *//p'); [ "$s" = 'shut down' ] || "$B/postgres" --single -D ${dataDir} postgres </dev/null >/dev/null`
+    version < 13 || conf
+      ? sh`s=$("$B/pg_controldata" -D ${dataDir} | sed -n 's/^Database cluster state: *//p'); [ "$s" = 'shut down' ] || "$B/postgres" --single -D ${dataDir}${conf ? sh` -c ${`config_file=${conf}`}` : sh``} postgres </dev/null >/dev/null`
       : sh`:`;
   const extra = opts.restoreTargetWal ? sh`--restore-target-wal` : sh``;
   // "no rewind required" leaves no backup_label: the dir must still start as a standby, never as a primary

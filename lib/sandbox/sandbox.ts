@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { defaultPassfile } from '../pg/standby-conf.js';
@@ -216,8 +216,12 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
 async function stopNode(s: SandboxState, n: SandboxNode): Promise<void> {
   if (n.cluster) {
     await run('pg_dropcluster', ['--stop', '15', n.cluster]).catch(() => undefined);
-    // a standby's passfile lies beside its data dir, outside the sandbox folder: no password left behind
+    // what lies beside its data dir, outside the sandbox folder: the passfile (no password left behind), a
+    // rewind log, dirs moved aside (<name>.replaced-…, <name>.incomplete-…); the names are the sandbox's own
     await rm(defaultPassfile(`/var/lib/postgresql/15/${n.cluster}`), { force: true });
+    const siblings = await readdir('/var/lib/postgresql/15').catch(() => [] as string[]);
+    for (const f of siblings.filter((f) => f.startsWith(`${n.cluster}.`)))
+      await rm(join('/var/lib/postgresql/15', f), { recursive: true, force: true });
     return;
   }
   const dataDir = n.vars.pg_data_dir ?? '';
