@@ -30,4 +30,7 @@ export { type SetConfArgs, setConf } from './tasks/set-conf.js';
 export { type SqlArgs, sql } from './tasks/sql.js';
 export { type StandbyArgs, standby } from './tasks/standby.js';
 export { type TemplateArgs, template } from './tasks/template.js';
+export { type TlsCertificatesArgs, tlsCertificates } from './tasks/tls-certificates.js';
+export { type TlsFilesArgs, tlsFiles } from './tasks/tls-files.js';
+export { type TlsPreflightArgs, tlsPreflight } from './tasks/tls-preflight.js';
 export { type WaitForReplicationArgs, waitForReplication } from './tasks/wait-for-replication.js';

@@ -32,6 +32,9 @@ describe('public API', () => {
         'sql',
         'standby',
         'template',
+        'tlsCertificates',
+        'tlsFiles',
+        'tlsPreflight',
         'waitForReplication',
       ].sort(),
     );

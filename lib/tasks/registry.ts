@@ -13,6 +13,9 @@ import { setConf } from './set-conf.js';
 import { sql } from './sql.js';
 import { standby } from './standby.js';
 import { template } from './template.js';
+import { tlsCertificates } from './tls-certificates.js';
+import { tlsFiles } from './tls-files.js';
+import { tlsPreflight } from './tls-preflight.js';
 import { waitForReplication } from './wait-for-replication.js';
 
 /** The one list of tasks: the YAML keys of a playbook and the exports of the library. */
@@ -31,5 +34,8 @@ export const registry: Record<string, AnyTask> = {
   sql,
   standby,
   template,
+  tlsCertificates,
+  tlsFiles,
+  tlsPreflight,
   waitForReplication,
 };

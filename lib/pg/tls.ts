@@ -1,0 +1,246 @@
+/**
+ * Replication over TLS, the pure parts: the sslmode vocabulary, where each file lives (on the controller and
+ * on a node), what a certificate names and until when (node:crypto parses X.509; it cannot make one, so the
+ * openssl recipes that make the cluster's small CA and each node's certificate are here as commands).
+ */
+import { X509Certificate } from 'node:crypto';
+import { type Cmd, raw, sh } from '../model/command.js';
+import { isIp, parseIp } from './ip.js';
+
+/** `replication_sslmode`: no TLS configured by us, TLS without checking the server, TLS with the name checked. */
+export const SSL_MODES = ['disable', 'require', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/** What a certificate says, as the checks need it. */
+export interface CertInfo {
+  subject: string;
+  /** subject alternative names: DNS names and IP addresses */
+  dns: string[];
+  ips: string[];
+  notBefore: Date;
+  notAfter: Date;
+  isCa: boolean;
+}
+
+/** Node's `subjectAltName` text (`DNS:db1, IP Address:10.0.0.1`) split into DNS names and IP addresses. */
+export function parseSubjectAltName(text: string | undefined): { dns: string[]; ips: string[] } {
+  const dns: string[] = [];
+  const ips: string[] = [];
+  for (const part of (text ?? '').split(/,\s*/)) {
+    const m = /^(DNS|IP Address):"?(.*?)"?$/.exec(part.trim());
+    if (m?.[1] === 'DNS') dns.push(m[2] as string);
+    else if (m?.[1] === 'IP Address') ips.push(m[2] as string);
+  }
+  return { dns, ips };
+}
+
+/** Parses one PEM certificate (the first of the text); throws Error with node's reason when it is not one. */
+export function certInfo(pem: string): CertInfo {
+  const c = new X509Certificate(pem);
+  return {
+    subject: c.subject.replace(/\n/g, ', '),
+    ...parseSubjectAltName(c.subjectAltName),
+    notBefore: new Date(Date.parse(c.validFrom)),
+    notAfter: new Date(Date.parse(c.validTo)),
+    isCa: c.ca,
+  };
+}
+
+/** Whether `cert` was signed by `ca` (both PEM). */
+export function issuedBy(cert: string, ca: string): boolean {
+  const c = new X509Certificate(cert);
+  const a = new X509Certificate(ca);
+  return c.checkIssued(a) && c.verify(a.publicKey);
+}
+
+const sameIp = (a: string, b: string): boolean => {
+  const x = parseIp(a);
+  const y = parseIp(b);
+  return x !== undefined && y !== undefined && x.family === y.family && x.addr === y.addr;
+};
+
+/** A DNS SAN matches a name as libpq does: case-insensitive, `*.` matching exactly one leftmost label. */
+const dnsMatches = (san: string, name: string): boolean => {
+  const s = san.toLowerCase();
+  const n = name.toLowerCase().replace(/\.$/, '');
+  if (!s.startsWith('*.')) return s === n;
+  const dot = n.indexOf('.');
+  return dot > 0 && n.slice(dot) === s.slice(1);
+};
+
+/**
+ * Whether libpq's verify-full accepts this certificate for `address`: an IP address must be an IP SAN, a name
+ * a DNS SAN (the subject CN counts only when there are no SANs of that kind, which certificates we make never
+ * lack, so it is not consulted here).
+ */
+export function certNames(info: CertInfo, address: string): boolean {
+  return isIp(address)
+    ? info.ips.some((ip) => sameIp(ip, address))
+    : info.dns.some((d) => dnsMatches(d, address));
+}
+
+/** The SAN a certificate for `address` carries: `IP:…` for an address, `DNS:…` for a name. */
+export function sanFor(address: string): string {
+  return `${isIp(address) ? 'IP' : 'DNS'}:${address}`;
+}
+
+/** Whole days from `now` until the certificate expires (negative once expired). */
+export function daysLeft(info: CertInfo, now: Date): number {
+  return Math.floor((info.notAfter.getTime() - now.getTime()) / 86_400_000);
+}
+
+/** A problem with one node's certificate, or undefined; `warn` problems let the run go on. */
+export interface CertProblem {
+  level: 'fail' | 'warn';
+  found: string;
+  fix: string;
+}
+
+/** Checks a node's server certificate for libpq's `mode`: its name, its validity window, its issuer. */
+export function certProblem(
+  info: CertInfo,
+  o: { address: string; mode: SslMode; now: Date; minDays: number; issued: boolean; file: string },
+): CertProblem | undefined {
+  const names =
+    [...info.dns.map((d) => `DNS:${d}`), ...info.ips.map((i) => `IP:${i}`)].join(', ') || 'no SAN';
+  const days = daysLeft(info, o.now);
+  if (days < 0)
+    return {
+      level: 'fail',
+      found: `${o.file} expired on ${info.notAfter.toISOString()}`,
+      fix: 'give a new certificate or remove it (and its key) to have a new one made',
+    };
+  if (info.notBefore.getTime() > o.now.getTime())
+    return {
+      level: 'fail',
+      found: `${o.file} is not valid before ${info.notBefore.toISOString()}`,
+      fix: "check the controller's and the node's clocks",
+    };
+  if (!o.issued)
+    return {
+      level: o.mode === 'verify-full' ? 'fail' : 'warn',
+      found: `${o.file} is not signed by the cluster's CA`,
+      fix: 'give the CA that signed it (pg_tls_ca_file), or remove the certificate and key to have new ones made',
+    };
+  if (!certNames(info, o.address))
+    return {
+      level: o.mode === 'verify-full' ? 'fail' : 'warn',
+      found: `${o.file} names ${names}, not ${o.address} (pg_address): sslmode=verify-full refuses it`,
+      fix: `fix pg_address, or give a certificate with subjectAltName ${sanFor(o.address)} (remove a made one and its key to have it made again)`,
+    };
+  if (days < o.minDays)
+    return {
+      level: 'warn',
+      found: `${o.file} expires in ${days} day(s), on ${info.notAfter.toISOString()}`,
+      fix: 'renew it before then',
+    };
+  return undefined;
+}
+
+/** The controller's files of one node: the CA certificate and the node's certificate and key. */
+export interface ControllerTls {
+  caFile: string;
+  /** the CA key: only for certificates we make */
+  caKeyFile: string;
+  certFile: string;
+  keyFile: string;
+  /** which of them the user gave (not made by us) */
+  givenCa: boolean;
+  givenCert: boolean;
+}
+
+/** Where the controller keeps the files: `<dir>/ca.{crt,key}` and `<dir>/<host>.{crt,key}`, unless given. */
+export function controllerTls(
+  dir: string,
+  host: string,
+  given: { caFile?: string; certFile?: string; keyFile?: string },
+): ControllerTls {
+  const d = dir.replace(/\/+$/, '');
+  return {
+    caFile: given.caFile || `${d}/ca.crt`,
+    caKeyFile: `${d}/ca.key`,
+    certFile: given.certFile || `${d}/${host}.crt`,
+    keyFile: given.keyFile || `${d}/${host}.key`,
+    givenCa: !!given.caFile,
+    givenCert: !!given.certFile,
+  };
+}
+
+/**
+ * Where a node keeps them: beside its data dir (never inside it, where a copy to a standby would carry the
+ * primary's key), one set per cluster, like the passfile.
+ */
+export function nodeTls(dataDir: string): { certFile: string; keyFile: string; caFile: string } {
+  const base = dataDir.replace(/\/+$/, '') || '/';
+  return { certFile: `${base}.server.crt`, keyFile: `${base}.server.key`, caFile: `${base}.root.crt` };
+}
+
+/** The libpq connection options of a replication connection for `mode` (none for `disable`: libpq's default). */
+export function sslConninfo(mode: SslMode, rootCert: string | undefined): [string, string][] {
+  if (mode === 'disable') return [];
+  if (mode === 'require') return [['sslmode', 'require']];
+  return [
+    ['sslmode', 'verify-full'],
+    ['sslrootcert', rootCert ?? ''],
+  ];
+}
+
+/** A subject common name safe in an openssl config line. */
+const cn = (s: string): string => s.replace(/[^\w .@-]/g, '_').slice(0, 64);
+
+/** openssl's config for the CA (read on stdin): a self-signed P-256 CA certificate. */
+export function caConfig(name: string): string {
+  return [
+    '[req]',
+    'distinguished_name = dn',
+    'prompt = no',
+    'x509_extensions = ext',
+    '[dn]',
+    `CN = ${cn(name)}`,
+    '[ext]',
+    'basicConstraints = critical,CA:TRUE',
+    'keyUsage = critical,keyCertSign,cRLSign',
+    'subjectKeyIdentifier = hash',
+    '',
+  ].join('\n');
+}
+
+/** openssl's config for a node's server certificate, naming its address. */
+export function serverConfig(host: string, address: string): string {
+  return [
+    '[req]',
+    'distinguished_name = dn',
+    'prompt = no',
+    'x509_extensions = ext',
+    '[dn]',
+    `CN = ${cn(host)}`,
+    '[ext]',
+    'basicConstraints = critical,CA:FALSE',
+    'keyUsage = critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage = serverAuth',
+    `subjectAltName = ${sanFor(address)}`,
+    'authorityKeyIdentifier = keyid',
+    'subjectKeyIdentifier = hash',
+    '',
+  ].join('\n');
+}
+
+// the config arrives on stdin, kept in a temporary file (openssl cannot open /dev/stdin on a socket)
+const CFG = raw(`cfg=$(mktemp); trap 'rm -f "$cfg"' EXIT; cat > "$cfg";`);
+const GENKEY = raw('openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out');
+
+/**
+ * Makes the CA in `dir` (0700): key and certificate under temporary names, renamed into place, the
+ * certificate last (it marks a complete CA). Keys go to files only (umask 077): never argv, never output.
+ * The openssl config comes on stdin.
+ */
+export function makeCaCmd(dir: string, days: number): Cmd {
+  const key = `${dir}/ca.key`;
+  const crt = `${dir}/ca.crt`;
+  return sh`set -e; umask 077; mkdir -p ${dir}; chmod 0700 ${dir}; ${CFG} ${GENKEY} ${`${key}.tmp`}; openssl req -new -x509 -config "$cfg" -key ${`${key}.tmp`} -days ${days} -out ${`${crt}.tmp`}; mv ${`${key}.tmp`} ${key}; mv ${`${crt}.tmp`} ${crt}`;
+}
+
+/** Makes a node's key and certificate signed by the CA, the same way as {@link makeCaCmd}. */
+export function makeServerCmd(f: ControllerTls, days: number): Cmd {
+  return sh`set -e; umask 077; ${CFG} ${GENKEY} ${`${f.keyFile}.tmp`}; openssl req -new -x509 -config "$cfg" -key ${`${f.keyFile}.tmp`} -CA ${f.caFile} -CAkey ${f.caKeyFile} -days ${days} -out ${`${f.certFile}.tmp`}; mv ${`${f.keyFile}.tmp`} ${f.keyFile}; mv ${`${f.certFile}.tmp`} ${f.certFile}`;
+}
