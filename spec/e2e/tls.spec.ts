@@ -1,6 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -201,3 +210,64 @@ function describeMajor(major: number): void {
 
 describeMajor(15);
 describeMajor(16);
+
+/** The walsender's TLS for a standby, once it streams: 't', 'f', or '' while it does not stream. */
+const walsenderSsl = (s: SandboxState, n: SandboxNode, app: string) =>
+  nodeSql(
+    s,
+    n,
+    `select s.ssl from pg_stat_replication r join pg_stat_ssl s using (pid) where r.application_name = '${app}' and r.state = 'streaming'`,
+  );
+
+describe('e2e: an existing cluster without TLS switched to verify-full (PostgreSQL 15 over ssh)', function () {
+  this.timeout(300_000);
+  let s: SandboxState;
+  let dir: string;
+  const play = (...extra: string[]) =>
+    runCli([
+      join(projectRoot, 'playbooks', 'replication.yml'),
+      '-i',
+      s.inventory,
+      '-e',
+      `@${s.secrets}`,
+      ...extra,
+    ]);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rp-tls-switch-'));
+    chmodSync(dir, 0o755);
+    s = await sandboxUp({ root: join(dir, 'sandbox'), ssh: true });
+  });
+  after(async () => {
+    if (s) await sandboxDown(s.root);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('streams without TLS by default (replication_sslmode disable), then over TLS after a rerun with verify-full; no clear-text rule left; a rerun changes nothing', async () => {
+    const [p, sb] = s.nodes as [SandboxNode, SandboxNode];
+    const first = await play();
+    expect(first.code, first.stdout + first.stderr).to.equal(0);
+    expect(await eventually(() => walsenderSsl(s, p, 'pg2'))).to.equal('f');
+    // disable makes nothing on the controller and leaves ssl as it was
+    expect(existsSync(join(s.root, 'tls'))).to.equal(false);
+    expect(await nodeSql(s, p, 'show ssl')).to.equal('off');
+    const r = await play('-e', 'replication_sslmode=verify-full');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(await eventually(async () => (await walsenderSsl(s, p, 'pg2')) === 't')).to.equal(true);
+    for (const n of [p, sb])
+      expect(
+        await nodeSql(
+          s,
+          n,
+          `select string_agg(type, ',') from pg_hba_file_rules where 'replication' = any(database) and 'replicator' = any(user_name)`,
+        ),
+        n.name,
+      ).to.equal('hostssl');
+    const again = await play('-e', 'replication_sslmode=verify-full');
+    expect(again.code, again.stdout + again.stderr).to.equal(0);
+    expect(
+      recapChanged(again.stdout).every((n) => n === 0),
+      again.stdout,
+    ).to.equal(true);
+  });
+});
