@@ -22,14 +22,19 @@ export interface CertInfo {
   isCa: boolean;
 }
 
-/** Node's `subjectAltName` text (`DNS:db1, IP Address:10.0.0.1`) split into DNS names and IP addresses. */
+/**
+ * Node's `subjectAltName` text (`DNS:db1, IP Address:10.0.0.1`) split into DNS names and IP addresses; a value
+ * holding a comma or quote comes JSON-quoted (`DNS:"a,b"`).
+ */
 export function parseSubjectAltName(text: string | undefined): { dns: string[]; ips: string[] } {
   const dns: string[] = [];
   const ips: string[] = [];
-  for (const part of (text ?? '').split(/,\s*/)) {
-    const m = /^(DNS|IP Address):"?(.*?)"?$/.exec(part.trim());
-    if (m?.[1] === 'DNS') dns.push(m[2] as string);
-    else if (m?.[1] === 'IP Address') ips.push(m[2] as string);
+  for (const m of (text ?? '').matchAll(/([^:,]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:,\s*|$)/g)) {
+    const kind = (m[1] as string).trim();
+    const raw = m[2] as string;
+    const value = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+    if (kind === 'DNS') dns.push(value);
+    else if (kind === 'IP Address') ips.push(value);
   }
   return { dns, ips };
 }
