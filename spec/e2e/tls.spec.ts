@@ -80,6 +80,20 @@ function describeMajor(major: number): void {
       rmSync(dir, { recursive: true, force: true });
     });
 
+    it('--check on the fresh pair makes nothing: no CA on the controller, no file on a node', async () => {
+      const p = primary();
+      const data = p.vars.pg_data_dir as string;
+      const before = ['postgresql.conf', 'pg_hba.conf'].map((f) => sha(join(data, f)));
+      const r = await play('--check', '--diff');
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/run: make the cluster's CA in \S+\/tls/);
+      expect(r.stdout).to.match(/\(prediction\) a new certificate for pg2 \(127\.0\.0\.1\)/);
+      expect(existsSync(tlsDir())).to.equal(false);
+      expect(existsSync(nodeTls(data).keyFile)).to.equal(false);
+      expect(['postgresql.conf', 'pg_hba.conf'].map((f) => sha(join(data, f)))).to.deep.equal(before);
+      expect(await nodeSql(s, p, 'show ssl')).to.equal('off');
+    });
+
     it('streams over TLS verified by the CA the project made: pg_stat_ssl.ssl = t for the walsender', async () => {
       const r = await play();
       expect(r.code, r.stdout + r.stderr).to.equal(0);
