@@ -29,6 +29,14 @@ const dirPrint = (dir: string): string =>
     .map((f) => `${f}:${(statSync(join(dir, f)).mode & 0o777).toString(8)}:${sha(join(dir, f))}`)
     .join('\n');
 
+/** The walsender's TLS for a standby, once it streams: 't', 'f', or '' while it does not stream. */
+const walsenderSsl = (s: SandboxState, n: SandboxNode, app: string) =>
+  nodeSql(
+    s,
+    n,
+    `select s.ssl from pg_stat_replication r join pg_stat_ssl s using (pid) where r.application_name = '${app}' and r.state = 'streaming'`,
+  );
+
 /**
  * Replication over verified TLS (replication_sslmode=verify-full) on a fresh pair over the test sshd: the project
  * makes the cluster's CA and each node's certificate on the controller (beside the inventory), streams with
@@ -155,6 +163,36 @@ function describeMajor(major: number): void {
       expect(await fingerprint()).to.equal(before);
     });
 
+    it("a node's certificate removed on the controller is made again, put on the node and served after a reload", async () => {
+      const p = primary();
+      const served = () =>
+        execFileSync('sh', [
+          '-c',
+          `openssl s_client -starttls postgres -connect 127.0.0.1:${p.port} </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`,
+        ]).toString();
+      const old = served();
+      rmSync(join(tlsDir(), 'pg1.crt'));
+      rmSync(join(tlsDir(), 'pg1.key'));
+      const r = await play();
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      const made = execFileSync('openssl', [
+        'x509',
+        '-noout',
+        '-fingerprint',
+        '-sha256',
+        '-in',
+        join(tlsDir(), 'pg1.crt'),
+      ]).toString();
+      expect(made).not.to.equal(old);
+      expect(served()).to.equal(made);
+      expect(await eventually(async () => (await walsenderSsl(s, p, 'pg2')) === 't')).to.equal(true);
+      const again = await play();
+      expect(
+        recapChanged(again.stdout).every((n) => n === 0),
+        again.stdout,
+      ).to.equal(true);
+    });
+
     it('a primary whose certificate does not name its new pg_address fails in preflight, nothing changed', async () => {
       const before = await fingerprint();
       writeFileSync(s.inventory, inventory.replace(/^pg1 /m, 'pg1 pg_address="127.0.0.2" '));
@@ -224,14 +262,6 @@ function describeMajor(major: number): void {
 
 describeMajor(15);
 describeMajor(16);
-
-/** The walsender's TLS for a standby, once it streams: 't', 'f', or '' while it does not stream. */
-const walsenderSsl = (s: SandboxState, n: SandboxNode, app: string) =>
-  nodeSql(
-    s,
-    n,
-    `select s.ssl from pg_stat_replication r join pg_stat_ssl s using (pid) where r.application_name = '${app}' and r.state = 'streaming'`,
-  );
 
 describe('e2e: an existing cluster without TLS switched to verify-full (PostgreSQL 15 over ssh)', function () {
   this.timeout(300_000);
