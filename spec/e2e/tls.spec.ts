@@ -212,6 +212,30 @@ function describeMajor(major: number): void {
       }
     });
 
+    it('certificates of your own (pg_tls_ca_file, per host pg_tls_cert_file/pg_tls_key_file) are used as given: nothing made', async () => {
+      const own = join(dir, 'given');
+      execFileSync('sh', ['-c', `umask 077; mkdir -p ${own} && cp ${tlsDir()}/* ${own}/`]);
+      const perHost = (n: string) =>
+        `${n} pg_tls_cert_file="${own}/${n}.crt" pg_tls_key_file="${own}/${n}.key" `;
+      writeFileSync(
+        s.inventory,
+        `${inventory.replace(/^pg1 /m, perHost('pg1')).replace(/^pg2 /m, perHost('pg2'))}pg_tls_ca_file="${own}/ca.crt"\n`,
+      );
+      try {
+        const before = await fingerprint();
+        const r = await play('-e', `pg_tls_dir=${join(dir, 'unused')}`);
+        expect(r.code, r.stdout + r.stderr).to.equal(0);
+        expect(
+          recapChanged(r.stdout).every((n) => n === 0),
+          r.stdout,
+        ).to.equal(true);
+        expect(existsSync(join(dir, 'unused'))).to.equal(false);
+        expect(await fingerprint()).to.equal(before);
+      } finally {
+        writeFileSync(s.inventory, inventory);
+      }
+    });
+
     it('a certificate of your own for another name fails in preflight, nothing changed', async () => {
       const before = await fingerprint();
       const own = join(dir, 'own');
