@@ -1,7 +1,8 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError } from '../errors.js';
 import { type Action, exec } from '../model/actions.js';
-import { caConfig, controllerTls, makeCaCmd, makeServerCmd, serverConfig } from '../pg/tls.js';
+import { controllerTls } from '../pg/tls.js';
+import { caConfig, makeCaCmd, makeServerCmd, serverConfig } from '../pg/tls-openssl.js';
 import { Payload } from '../secret.js';
 import { defineTask, type PlanContext } from './define.js';
 import { peerAddress, peerVars } from './pg-peer.js';

@@ -8,21 +8,18 @@ import { primaryConninfo } from '../../lib/pg/standby-conf.js';
 import { pgTarget } from '../../lib/pg/target.js';
 import {
   type CertInfo,
-  caConfig,
   certInfo,
   certNames,
   certProblem,
   controllerTls,
   daysLeft,
   issuedBy,
-  makeCaCmd,
-  makeServerCmd,
   nodeTls,
   parseSubjectAltName,
   sanFor,
-  serverConfig,
   sslConninfo,
 } from '../../lib/pg/tls.js';
+import { caConfig, makeCaCmd, makeServerCmd, serverConfig } from '../../lib/pg/tls-openssl.js';
 
 const DAY = 86_400_000;
 const info = (o: Partial<CertInfo> = {}): CertInfo => ({
