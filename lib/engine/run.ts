@@ -96,11 +96,12 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
   const extraVars = opts.extraVars ?? {};
   markSecretVars(extraVars);
   const invVars = new Map<string, Record<string, unknown>>();
+  const invDir = inventoryDir(opts.inventory);
   const inventoryVars = (h: string): Record<string, unknown> => {
     const cached = invVars.get(h);
     if (cached) return cached;
     // Ansible's inventory_dir: where files kept beside the inventory live (e.g. the cluster's TLS CA)
-    const v = { inventory_dir: inventoryDir(opts.inventory), ...hostVars(inventory, h) };
+    const v = { inventory_dir: invDir, ...hostVars(inventory, h) };
     markSecretVars(v);
     invVars.set(h, v);
     return v;
