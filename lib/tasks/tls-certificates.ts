@@ -1,5 +1,6 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError } from '../errors.js';
+import { pathExists } from '../facts/probes.js';
 import { type Action, exec } from '../model/actions.js';
 import { controllerTls } from '../pg/tls.js';
 import { caConfig, makeCaCmd, makeServerCmd, serverConfig } from '../pg/tls-openssl.js';
@@ -77,14 +78,14 @@ export const tlsCertificates = defineTask<TlsCertificatesArgs>({
       );
     const files = mine.map((h) => ({ h, f: controllerTls(args.dir, h, {}) }));
     const dir = args.dir.replace(/\/+$/, '');
-    const [caCrt, caKey, ...st] = await ctx.facts.files([
-      `${dir}/ca.crt`,
-      `${dir}/ca.key`,
-      ...files.flatMap(({ f }) => [f.certFile, f.keyFile]),
-    ]);
+    // existence only: a key's bytes are never read here
+    const exists = async (p: string) => (await ctx.facts.run(pathExists(p))).code === 0;
+    const [caCrt, caKey, ...st] = await Promise.all(
+      [`${dir}/ca.crt`, `${dir}/ca.key`, ...files.flatMap(({ f }) => [f.certFile, f.keyFile])].map(exists),
+    );
     const actions: Action[] = [];
     const made: string[] = [];
-    if (mine.length > 0 && !caCrt?.exists) {
+    if (mine.length > 0 && !caCrt) {
       actions.push(
         exec({
           summary: `make the cluster's CA in ${dir} (ca.key 0600, ca.crt)`,
@@ -94,12 +95,12 @@ export const tlsCertificates = defineTask<TlsCertificatesArgs>({
         }),
       );
       made.push('CA');
-    } else if (mine.length > 0 && !caKey?.exists)
+    } else if (mine.length > 0 && !caKey)
       throw new ApplyError(
         `${dir}/ca.key: no such file, but ${dir}/ca.crt exists: put the CA key back, or remove the CA and the certificates it signed to have new ones made`,
       );
     files.forEach(({ h, f }, i) => {
-      if (st[2 * i]?.exists && st[2 * i + 1]?.exists) return;
+      if (st[2 * i] && st[2 * i + 1]) return;
       const address = peerAddress(ctx, h);
       actions.push(
         exec({
