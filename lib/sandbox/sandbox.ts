@@ -5,6 +5,7 @@ import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { defaultPassfile } from '../pg/standby-conf.js';
+import { nodeTls } from '../pg/tls.js';
 import { createCluster, DEFAULT_PG_BIN } from './pg-cluster.js';
 import { freePort } from './ports.js';
 import { startSshd } from './sshd.js';
@@ -216,8 +217,10 @@ export async function sandboxUp(opts: SandboxOptions = {}): Promise<SandboxState
 async function stopNode(s: SandboxState, n: SandboxNode): Promise<void> {
   if (n.cluster) {
     await run('pg_dropcluster', ['--stop', '15', n.cluster]).catch(() => undefined);
-    // a standby's passfile lies beside its data dir, outside the sandbox folder: no password left behind
-    await rm(defaultPassfile(`/var/lib/postgresql/15/${n.cluster}`), { force: true });
+    // a standby's passfile and a node's TLS files lie beside its data dir, outside the sandbox folder: no
+    // password or key left behind
+    const data = `/var/lib/postgresql/15/${n.cluster}`;
+    for (const f of [defaultPassfile(data), ...Object.values(nodeTls(data))]) await rm(f, { force: true });
     return;
   }
   const dataDir = n.vars.pg_data_dir ?? '';

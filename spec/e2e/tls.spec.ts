@@ -339,3 +339,55 @@ describe('e2e: an existing cluster without TLS switched to verify-full (PostgreS
     ).to.equal(true);
   });
 });
+
+describe('e2e: TLS on the Debian layout (pg_createcluster, PostgreSQL 15 over ssh): verify-full, then require', function () {
+  this.timeout(300_000);
+  let s: SandboxState;
+  let dir: string;
+  const play = (...extra: string[]) =>
+    runCli([
+      join(projectRoot, 'playbooks', 'replication.yml'),
+      '-i',
+      s.inventory,
+      '-e',
+      `@${s.secrets}`,
+      ...extra,
+    ]);
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rp-tls-debian-'));
+    chmodSync(dir, 0o755);
+    s = await sandboxUp({ root: join(dir, 'sandbox'), ssh: true, layout: 'debian' });
+  });
+  after(async () => {
+    if (s) await sandboxDown(s.root);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the node's own files replace Debian's snakeoil certificate; require then keeps TLS without checking the name", async () => {
+    const [p, sb] = s.nodes as [SandboxNode, SandboxNode];
+    const data = (n: SandboxNode) => `/var/lib/postgresql/15/${n.cluster}`;
+    const r = await play('-e', 'replication_sslmode=verify-full');
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(await eventually(async () => (await walsenderSsl(s, p, 'pg2')) === 't')).to.equal(true);
+    for (const n of [p, sb])
+      expect(await nodeSql(s, n, 'show ssl_cert_file'), n.name).to.equal(nodeTls(data(n)).certFile);
+    expect(await nodeSql(s, sb, 'select current_setting($$primary_conninfo$$)')).to.include(
+      `sslmode=verify-full sslrootcert=${nodeTls(data(sb)).caFile}`,
+    );
+    const req = await play('-e', 'replication_sslmode=require');
+    expect(req.code, req.stdout + req.stderr).to.equal(0);
+    expect(
+      await eventually(async () =>
+        /sslmode=require$/.test(await nodeSql(s, sb, 'select current_setting($$primary_conninfo$$)')),
+      ),
+    ).to.equal(true);
+    expect(await eventually(async () => (await walsenderSsl(s, p, 'pg2')) === 't')).to.equal(true);
+    const again = await play('-e', 'replication_sslmode=require');
+    expect(again.code, again.stdout + again.stderr).to.equal(0);
+    expect(
+      recapChanged(again.stdout).every((n) => n === 0),
+      again.stdout,
+    ).to.equal(true);
+  });
+});
