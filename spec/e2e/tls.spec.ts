@@ -160,6 +160,12 @@ function describeMajor(major: number): void {
         recapChanged(r.stdout).every((n) => n === 0),
         r.stdout,
       ).to.equal(true);
+      const check = await play('--check');
+      expect(check.code, check.stdout + check.stderr).to.equal(0);
+      expect(
+        recapChanged(check.stdout).every((n) => n === 0),
+        check.stdout,
+      ).to.equal(true);
       expect(await fingerprint()).to.equal(before);
     });
 
