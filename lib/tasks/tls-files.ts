@@ -43,7 +43,7 @@ async function local(path: string, check: boolean): Promise<string | undefined> 
       throw new ApplyError(`${path}: ${(e as Error).message}`);
     if (check) return undefined;
     throw new ApplyError(
-      `${path}: no such file on the controller (tlsCertificates makes it, or give your own)`,
+      `${path}: no such file on the controller: replication.yml's play on localhost makes it (with --limit, add localhost), or give your own`,
     );
   }
 }
