@@ -2,7 +2,10 @@
  * The openssl recipes that make the cluster's small CA and each node's server certificate, as commands run on
  * the controller (node:crypto parses X.509 but cannot make a certificate). Keys go to files only.
  */
+
+import { InputError } from '../errors.js';
 import { type Cmd, raw, sh } from '../model/command.js';
+import { isIp } from './ip.js';
 import { type ControllerTls, sanFor } from './tls.js';
 
 /** A subject common name safe in an openssl config line. */
@@ -27,6 +30,16 @@ export function caConfig(name: string): string {
 
 /** openssl's config for a node's server certificate, naming its address. */
 export function serverConfig(host: string, address: string): string {
+  // the address goes into a config line: an IP or a DNS name, nothing else
+  if (
+    !isIp(address) &&
+    !/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$/.test(
+      address,
+    )
+  )
+    throw new InputError(
+      `${host}: pg_address ${JSON.stringify(address)} is neither an IP address nor a DNS name: no certificate can name it`,
+    );
   return [
     '[req]',
     'distinguished_name = dn',

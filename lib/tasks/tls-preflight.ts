@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError } from '../errors.js';
 import { type Check, fail, pass, warn } from '../pg/preflight-check.js';
@@ -64,6 +64,19 @@ const read = (path: string): string | undefined =>
 const onPath = (cmd: string): boolean =>
   (process.env.PATH ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, cmd)));
 
+/** Why files cannot be made in `dir` on the controller (it, or its nearest existing parent, is no writable dir). */
+function cannotMake(dir: string): string | undefined {
+  let d = resolve(dir);
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  if (!statSync(d).isDirectory()) return `${d} is not a directory`;
+  try {
+    accessSync(d, constants.W_OK);
+    return undefined;
+  } catch {
+    return `${d} is not writable`;
+  }
+}
+
 /** The CA: given and readable, made already, or to be made (then openssl must be on the controller). */
 function caCheck(host: string, f: ControllerTls, ca: string | undefined): Check {
   const name = 'TLS CA';
@@ -73,6 +86,14 @@ function caCheck(host: string, f: ControllerTls, ca: string | undefined): Check 
       name,
       `pg_tls_ca_file ${f.caFile}: no such file on the controller`,
       'give an existing file',
+    );
+  const why = ca === undefined ? cannotMake(dirname(f.caFile)) : undefined;
+  if (why)
+    return fail(
+      host,
+      name,
+      `${f.caFile} cannot be made: ${why}`,
+      'set pg_tls_dir to a directory the controller can write',
     );
   if (ca === undefined)
     return onPath('openssl')

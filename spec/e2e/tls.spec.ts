@@ -242,6 +242,19 @@ function describeMajor(major: number): void {
       }
     });
 
+    it('a pg_tls_dir the controller cannot write fails in preflight, nothing changed', async () => {
+      const before = await fingerprint();
+      const file = join(dir, 'a-file');
+      writeFileSync(file, '');
+      const r = await play('-e', `pg_tls_dir=${file}/tls`);
+      expect(r.code, r.stdout + r.stderr).to.equal(2);
+      expect(r.stdout).to.include(
+        `preflight FAILED: TLS CA: ${file}/tls/ca.crt cannot be made: ${file} is not a directory`,
+      );
+      expect(r.stdout).not.to.match(/TASK \[postgres_primary/);
+      expect(await fingerprint()).to.equal(before);
+    });
+
     it('a certificate of your own for another name fails in preflight, nothing changed', async () => {
       const before = await fingerprint();
       const own = join(dir, 'own');

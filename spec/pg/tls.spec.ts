@@ -134,6 +134,15 @@ describe('TLS (pure): files, connection options', () => {
     });
   });
 
+  it('a certificate is made only for an IP address or a DNS name (it goes into an openssl config line)', () => {
+    expect(serverConfig('db1', 'db1.example')).to.include('subjectAltName = DNS:db1.example\n');
+    expect(serverConfig('db1', '::1')).to.include('subjectAltName = IP:::1\n');
+    expect(() => serverConfig('db1', 'db1\nsubjectAltName = DNS:evil')).to.throw(
+      /db1: pg_address .* is neither/,
+    );
+    expect(() => serverConfig('db1', 'a b')).to.throw(/neither an IP address nor a DNS name/);
+  });
+
   it('sslmode (and sslrootcert for verify-full) in primary_conninfo and in the copy; nothing for disable', () => {
     expect(sslConninfo('disable', '/x')).to.deep.equal([]);
     expect(sslConninfo('require', '/x')).to.deep.equal([['sslmode', 'require']]);
