@@ -134,6 +134,13 @@ function certCheck(
   const name = 'TLS certificate';
   const cert = read(f.certFile);
   const key = read(f.keyFile);
+  if (cert === undefined && !f.givenCert && f.givenCa)
+    return fail(
+      host,
+      name,
+      `no pg_tls_cert_file, and the CA is your own (pg_tls_ca_file): only the CA made here makes certificates`,
+      "give this host's pg_tls_cert_file and pg_tls_key_file",
+    );
   if (cert === undefined && !f.givenCert)
     return pass(host, name, `${f.certFile} will be made for ${a.address}`);
   if (cert === undefined)

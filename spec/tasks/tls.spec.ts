@@ -111,6 +111,9 @@ describe('TLS tasks (local): converge, check mode, preflight', function () {
     expect(await fails({ mode: 'verify-full', dir: tls, caFile: join(dir, 'nope.crt') })).to.include(
       `pg_tls_ca_file ${join(dir, 'nope.crt')}: no such file on the controller`,
     );
+    expect(
+      await fails({ mode: 'verify-full', dir: join(dir, 'empty'), caFile: join(tls, 'ca.crt') }),
+    ).to.include('no pg_tls_cert_file, and the CA is your own (pg_tls_ca_file)');
     expect(await fails({ mode: 'verify-full', dir: tls, caFile: join(tls, 'db2.crt') })).to.include(
       `${tls}/db2.crt is not a CA certificate`,
     );
