@@ -73,19 +73,26 @@ const dnsMatches = (san: string, name: string): boolean => {
 };
 
 /**
- * Whether libpq's verify-full accepts this certificate for `address`: an IP address must be an IP SAN, a name
- * a DNS SAN (the subject CN counts only when there are no SANs of that kind, which certificates we make never
- * lack, so it is not consulted here).
+ * Whether libpq's verify-full accepts this certificate for `address`: a DNS SAN equal to it (a name, or the
+ * address spelled out: every libpq matches a dNSName by text), or, for an address, an IP SAN (libpq 14+). The
+ * subject CN counts only without SANs, which certificates we make never lack, so it is not consulted here.
  */
 export function certNames(info: CertInfo, address: string): boolean {
-  return isIp(address)
-    ? info.ips.some((ip) => sameIp(ip, address))
-    : info.dns.some((d) => dnsMatches(d, address));
+  if (info.dns.some((d) => dnsMatches(d, address))) return true;
+  return isIp(address) && info.ips.some((ip) => sameIp(ip, address));
 }
 
-/** The SAN a certificate for `address` carries: `IP:…` for an address, `DNS:…` for a name. */
+/** An address named only by an IP SAN: libpq before 14 (standbys on PostgreSQL 10–13) does not read IP SANs. */
+export function ipSanOnly(info: CertInfo, address: string): boolean {
+  return isIp(address) && !info.dns.some((d) => dnsMatches(d, address)) && certNames(info, address);
+}
+
+/**
+ * The SAN a certificate for `address` carries: `DNS:…` for a name; for an address `IP:…` and `DNS:…` both, as
+ * libpq before 14 matches an address only against DNS names (and 14+ against either).
+ */
 export function sanFor(address: string): string {
-  return `${isIp(address) ? 'IP' : 'DNS'}:${address}`;
+  return isIp(address) ? `IP:${address}, DNS:${address}` : `DNS:${address}`;
 }
 
 /** Whole days from `now` until the certificate expires (negative once expired). */
@@ -131,6 +138,12 @@ export function certProblem(
       level: o.mode === 'verify-full' ? 'fail' : 'warn',
       found: `${o.file} names ${names}, not ${o.address} (pg_address): sslmode=verify-full refuses it`,
       fix: `fix pg_address, or give a certificate with subjectAltName ${sanFor(o.address)} (remove a made one and its key to have it made again)`,
+    };
+  if (ipSanOnly(info, o.address))
+    return {
+      level: 'warn',
+      found: `${o.file} names ${o.address} by an IP SAN only: libpq before 14 (standbys on PostgreSQL 10–13) refuses it with verify-full`,
+      fix: `add subjectAltName DNS:${o.address} for such standbys`,
     };
   if (days < o.minDays)
     return {

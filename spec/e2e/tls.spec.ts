@@ -207,7 +207,7 @@ function describeMajor(major: number): void {
           const r = await play(...mode);
           expect(r.code, r.stdout + r.stderr).to.equal(2);
           expect(r.stdout).to.match(
-            /pg1: preflight FAILED: TLS certificate: \S+\/tls\/pg1\.crt names IP:127\.0\.0\.1, not 127\.0\.0\.2 \(pg_address\): sslmode=verify-full refuses it; fix pg_address/,
+            /pg1: preflight FAILED: TLS certificate: \S+\/tls\/pg1\.crt names DNS:127\.0\.0\.1, IP:127\.0\.0\.1, not 127\.0\.0\.2 \(pg_address\): sslmode=verify-full refuses it; fix pg_address/,
           );
           expect(r.stdout).to.match(/preflight failed, nothing was changed/);
           expect(r.stdout).not.to.match(/TASK \[postgres_primary/);

@@ -33,7 +33,7 @@ const info = (o: Partial<CertInfo> = {}): CertInfo => ({
 });
 const now = new Date(Date.UTC(2027, 0, 1));
 const opts = {
-  address: '10.0.0.1',
+  address: 'db1.example',
   mode: 'verify-full' as const,
   now,
   minDays: 30,
@@ -62,10 +62,10 @@ describe('TLS (pure): names and validity of a certificate', () => {
     expect(certNames(i, 'x.pg.example')).to.equal(true);
     expect(certNames(i, 'y.x.pg.example')).to.equal(false);
     expect(certNames(i, 'pg.example')).to.equal(false);
-    // an IP is never matched by a DNS SAN spelling it, as libpq does
-    expect(certNames(info({ dns: ['10.0.0.3'], ips: [] }), '10.0.0.3')).to.equal(false);
-    expect(sanFor('10.0.0.1')).to.equal('IP:10.0.0.1');
-    expect(sanFor('fe80::1')).to.equal('IP:fe80::1');
+    // every libpq matches a DNS SAN by its text, an address spelled out too (before 14, the only way)
+    expect(certNames(info({ dns: ['10.0.0.3'], ips: [] }), '10.0.0.3')).to.equal(true);
+    expect(sanFor('10.0.0.1')).to.equal('IP:10.0.0.1, DNS:10.0.0.1');
+    expect(sanFor('fe80::1')).to.equal('IP:fe80::1, DNS:fe80::1');
     expect(sanFor('db1.example')).to.equal('DNS:db1.example');
   });
 
@@ -75,6 +75,13 @@ describe('TLS (pure): names and validity of a certificate', () => {
     const soon = certProblem(info(), { ...opts, now: new Date(Date.UTC(2027, 11, 20)) });
     expect(soon?.level).to.equal('warn');
     expect(soon?.found).to.equal('db1.crt expires in 12 day(s), on 2028-01-01T00:00:00.000Z');
+  });
+
+  it('an address named by an IP SAN only: a warning (libpq before 14 reads no IP SAN)', () => {
+    const p = certProblem(info(), { ...opts, address: '10.0.0.1' });
+    expect(p?.level).to.equal('warn');
+    expect(p?.found).to.match(/names 10\.0\.0\.1 by an IP SAN only: libpq before 14/);
+    expect(certProblem(info({ dns: ['10.0.0.1'] }), { ...opts, address: '10.0.0.1' })).to.equal(undefined);
   });
 
   it('expired or not yet valid: a failure, whatever the mode', () => {
@@ -95,7 +102,7 @@ describe('TLS (pure): names and validity of a certificate', () => {
       level: 'fail',
       found:
         'db1.crt names DNS:db1.example, DNS:*.pg.example, IP:10.0.0.1, IP:0:0:0:0:0:0:0:1, not 127.0.0.2 (pg_address): sslmode=verify-full refuses it',
-      fix: 'fix pg_address, or give a certificate with subjectAltName IP:127.0.0.2 (remove a made one and its key to have it made again)',
+      fix: 'fix pg_address, or give a certificate with subjectAltName IP:127.0.0.2, DNS:127.0.0.2 (remove a made one and its key to have it made again)',
     });
     expect(certProblem(info(), { ...opts, address: '127.0.0.2', mode: 'require' })?.level).to.equal('warn');
     expect(certProblem(info(), { ...opts, issued: false })).to.deep.include({
@@ -136,7 +143,7 @@ describe('TLS (pure): files, connection options', () => {
 
   it('a certificate is made only for an IP address or a DNS name (it goes into an openssl config line)', () => {
     expect(serverConfig('db1', 'db1.example')).to.include('subjectAltName = DNS:db1.example\n');
-    expect(serverConfig('db1', '::1')).to.include('subjectAltName = IP:::1\n');
+    expect(serverConfig('db1', '::1')).to.include('subjectAltName = IP:::1, DNS:::1\n');
     expect(() => serverConfig('db1', 'db1\nsubjectAltName = DNS:evil')).to.throw(
       /db1: pg_address .* is neither/,
     );
@@ -193,7 +200,7 @@ describe('TLS: the openssl recipes make a CA and a certificate naming the addres
     const c2 = readFileSync(join(tls, 'db2.crt'), 'utf8');
     expect(certInfo(ca).isCa).to.equal(true);
     const i1 = certInfo(c1);
-    expect(i1).to.deep.include({ subject: 'CN=db1', dns: [], ips: ['127.0.0.1'], isCa: false });
+    expect(i1).to.deep.include({ subject: 'CN=db1', dns: ['127.0.0.1'], ips: ['127.0.0.1'], isCa: false });
     expect(daysLeft(i1, new Date())).to.be.within(823, 825);
     expect(certInfo(c2).dns).to.deep.equal(['db2.example']);
     expect(certNames(i1, '127.0.0.1')).to.equal(true);

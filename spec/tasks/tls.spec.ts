@@ -88,7 +88,7 @@ describe('TLS tasks (local): converge, check mode, preflight', function () {
     });
     expect(err).to.be.instanceOf(ApplyError);
     expect((err as Error).message).to.include(
-      `db1: preflight FAILED: TLS certificate: ${tls}/db1.crt names IP:127.0.0.1, not 127.0.0.2 (pg_address): sslmode=verify-full refuses it; fix pg_address`,
+      `db1: preflight FAILED: TLS certificate: ${tls}/db1.crt names DNS:127.0.0.1, IP:127.0.0.1, not 127.0.0.2 (pg_address): sslmode=verify-full refuses it; fix pg_address`,
     );
     // require does not check the name: a warning, the run goes on
     const warned = await tlsPreflight.plan(ctx, { mode: 'require', dir: tls, address: '127.0.0.2' });
