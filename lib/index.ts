@@ -35,4 +35,7 @@ export { type SwitchoverDemoteArgs, switchoverDemote } from './tasks/switchover-
 export { type SwitchoverDoneArgs, switchoverDone } from './tasks/switchover-done.js';
 export { type SwitchoverGatesArgs, switchoverGates } from './tasks/switchover-gates.js';
 export { type TemplateArgs, template } from './tasks/template.js';
+export { type TlsCertificatesArgs, tlsCertificates } from './tasks/tls-certificates.js';
+export { type TlsFilesArgs, tlsFiles } from './tasks/tls-files.js';
+export { type TlsPreflightArgs, tlsPreflight } from './tasks/tls-preflight.js';
 export { type WaitForReplicationArgs, waitForReplication } from './tasks/wait-for-replication.js';

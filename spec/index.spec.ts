@@ -37,6 +37,9 @@ describe('public API', () => {
         'switchoverDone',
         'switchoverGates',
         'template',
+        'tlsCertificates',
+        'tlsFiles',
+        'tlsPreflight',
         'waitForReplication',
       ].sort(),
     );

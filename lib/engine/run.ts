@@ -1,4 +1,5 @@
-import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createConnections } from '../connection/index.js';
 import { ExitCode, signalExitCode } from '../errors.js';
 import { HostMemory } from '../facts/facts.js';
@@ -88,16 +89,27 @@ export function detailedExitCode(summary: RunSummary): number {
   return Object.values(summary.stats).some((s) => s.changed > 0) ? ExitCode.changed : ExitCode.ok;
 }
 
+/** The directory of the first inventory source that is a file or directory (else the working directory). */
+function inventoryDir(sources: readonly string[]): string {
+  for (const s of sources) {
+    const st = statSync(s, { throwIfNoEntry: false });
+    if (st) return st.isDirectory() ? resolve(s) : dirname(resolve(s));
+  }
+  return process.cwd();
+}
+
 /** Runs a playbook against an inventory: plays in order, each task on its hosts in parallel. */
 export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSummary> {
   const { plays, inventory, hostsOf, tasks } = await prepareRun(file, opts);
   const extraVars = opts.extraVars ?? {};
   markSecretVars(extraVars);
   const invVars = new Map<string, Record<string, unknown>>();
+  const invDir = inventoryDir(opts.inventory);
   const inventoryVars = (h: string): Record<string, unknown> => {
     const cached = invVars.get(h);
     if (cached) return cached;
-    const v = hostVars(inventory, h);
+    // Ansible's inventory_dir: where files kept beside the inventory live (e.g. the cluster's TLS CA)
+    const v = { inventory_dir: invDir, ...hostVars(inventory, h) };
     markSecretVars(v);
     invVars.set(h, v);
     return v;
@@ -145,9 +157,11 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
   emit({ type: 'playbookStart', file, check: draft.check });
   const conns = await createConnections(
     // every inventory host gets a (lazy) connection: a task may read a peer outside its play, e.g. the primary
-    [...inventory.hosts.keys()].map((name) => ({
+    // and Ansible's implicit localhost when a play names it (e.g. the controller's TLS CA)
+    [...new Set([...inventory.hosts.keys(), ...hostsOf.flat()])].map((name) => ({
       name,
       vars: withHostDefaults(opts.hostDefaults ?? {}, { ...inventoryVars(name), ...extraVars }),
+      implicit: !inventory.hosts.has(name),
     })),
     { verbose: (host, display) => emit({ type: 'command', host, display }) },
   );

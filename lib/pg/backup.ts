@@ -107,6 +107,8 @@ export interface BasebackupConn {
   passfile?: string;
   fromStdin: boolean;
   fast: boolean;
+  /** libpq TLS options (sslmode, sslrootcert), as the standby's own connection uses them */
+  ssl?: readonly [string, string][];
 }
 
 /**
@@ -114,7 +116,9 @@ export interface BasebackupConn {
  * password reaches it in a 0600 temporary passfile written from stdin and removed on exit, never argv or env.
  */
 export function pgBasebackupCmd(t: PgTarget, dataDir: string, c: BasebackupConn): Cmd {
-  const conninfo = `application_name=${conninfoValue(c.applicationName)}`;
+  const conninfo = [['application_name', c.applicationName] as const, ...(c.ssl ?? [])]
+    .map(([k, v]) => `${k}=${conninfoValue(v)}`)
+    .join(' ');
   // a completion marker carried over from the source (a promoted standby of ours) is not this copy's
   const run = sh`"$B/pg_basebackup" -w -d ${conninfo} -h ${c.host} -p ${c.port} -U ${c.user} -D ${dataDir} -X stream -c ${c.fast ? 'fast' : 'spread'}; rm -f ${`${dataDir}/${COPY_MARKER}`}`;
   if (c.fromStdin)

@@ -5,6 +5,7 @@
 import { InputError } from '../errors.js';
 import { conninfoValue } from './backup.js';
 import { type ConfValue, checkValueText } from './conf-edit.js';
+import { type SslMode, sslConninfo } from './tls.js';
 
 /** How the standby reaches its primary. */
 export interface PrimaryConn {
@@ -14,6 +15,9 @@ export interface PrimaryConn {
   applicationName: string;
   /** passfile on the standby host; the password never goes into the conninfo */
   passfile?: string;
+  /** replication over TLS: libpq's sslmode, and the CA certificate on the standby host for verify-full */
+  sslmode?: SslMode;
+  sslrootcert?: string;
 }
 
 /** What the standby is told, independent of the version. */
@@ -36,7 +40,7 @@ export const RECOVERY_TARGETS = [
   'recovery_target_timeline',
 ] as const;
 
-/** A minimal primary_conninfo: `host=… port=… user=… application_name=… passfile=…`, libpq-quoted. */
+/** A minimal primary_conninfo: `host=… port=… user=… application_name=… passfile=…` (+ `sslmode=…`), libpq-quoted. */
 export function primaryConninfo(c: PrimaryConn): string {
   const parts: [string, string][] = [
     ['host', c.host],
@@ -45,6 +49,7 @@ export function primaryConninfo(c: PrimaryConn): string {
     ['application_name', c.applicationName],
   ];
   if (c.passfile) parts.push(['passfile', c.passfile]);
+  if (c.sslmode) parts.push(...sslConninfo(c.sslmode, c.sslrootcert));
   return parts.map(([k, v]) => `${k}=${conninfoValue(v)}`).join(' ');
 }
 

@@ -217,7 +217,7 @@ async function stopNode(s: SandboxState, n: SandboxNode): Promise<void> {
   if (n.cluster) {
     await run('pg_dropcluster', ['--stop', '15', n.cluster]).catch(() => undefined);
     // what lies beside its data dir, outside the sandbox folder: the passfile (no password left behind), a
-    // rewind log, dirs moved aside (<name>.replaced-…, <name>.incomplete-…); the names are the sandbox's own
+    // rewind log, TLS files, dirs moved aside (<name>.replaced-…); the names are the sandbox's own
     await rm(defaultPassfile(`/var/lib/postgresql/15/${n.cluster}`), { force: true });
     const siblings = await readdir('/var/lib/postgresql/15').catch(() => [] as string[]);
     for (const f of siblings.filter((f) => f.startsWith(`${n.cluster}.`)))

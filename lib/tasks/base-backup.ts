@@ -14,6 +14,7 @@ import {
   parseTargetState,
 } from '../pg/backup-target.js';
 import { binDirScript, type PgTarget, pgTarget } from '../pg/target.js';
+import { nodeTls, SSL_MODES, type SslMode, sslConninfo } from '../pg/tls.js';
 import { Payload, Secret } from '../secret.js';
 import { defineTask, type PlanContext } from './define.js';
 import { peerAddress, peerTarget } from './pg-peer.js';
@@ -29,6 +30,8 @@ export interface BaseBackupArgs {
   replaceExisting?: boolean;
   checkpoint?: 'fast' | 'spread';
   applicationName?: string;
+  sslmode?: SslMode;
+  sslrootcert?: string;
 }
 
 const schema: JSONSchemaType<BaseBackupArgs> = {
@@ -87,6 +90,21 @@ const schema: JSONSchemaType<BaseBackupArgs> = {
       minLength: 1,
       nullable: true,
       description: "application_name of the copy's replication connection (default: this host's name)",
+    },
+    sslmode: {
+      type: 'string',
+      enum: [...SSL_MODES],
+      nullable: true,
+      default: 'disable',
+      description:
+        "pg_basebackup's TLS: disable (libpq's default), require, verify-full (replication_sslmode)",
+    },
+    sslrootcert: {
+      type: 'string',
+      minLength: 1,
+      nullable: true,
+      description:
+        'the CA certificate on this host for verify-full (default: <data dir>.root.crt, from tlsFiles)',
     },
   },
   required: ['from'],
@@ -155,6 +173,7 @@ export function copyAction(
     passfile: args.passfile,
     fromStdin: password !== undefined,
     fast,
+    ssl: sslConninfo(args.sslmode ?? 'disable', args.sslrootcert ?? nodeTls(dataDir).caFile),
   });
   const stdin = password ? pgpassLine(addr, pt.port, args.user, password) : undefined;
   return exec({

@@ -18,6 +18,9 @@ import { switchoverDemote } from './switchover-demote.js';
 import { switchoverDone } from './switchover-done.js';
 import { switchoverGates } from './switchover-gates.js';
 import { template } from './template.js';
+import { tlsCertificates } from './tls-certificates.js';
+import { tlsFiles } from './tls-files.js';
+import { tlsPreflight } from './tls-preflight.js';
 import { waitForReplication } from './wait-for-replication.js';
 
 /** The one list of tasks: the YAML keys of a playbook and the exports of the library. */
@@ -41,5 +44,8 @@ export const registry: Record<string, AnyTask> = {
   switchoverDone,
   switchoverGates,
   template,
+  tlsCertificates,
+  tlsFiles,
+  tlsPreflight,
   waitForReplication,
 };

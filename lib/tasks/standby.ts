@@ -15,6 +15,7 @@ import {
   usesRecoveryConf,
 } from '../pg/standby-conf.js';
 import { type PgTarget, pgTarget } from '../pg/target.js';
+import { nodeTls, SSL_MODES, type SslMode } from '../pg/tls.js';
 import { Secret } from '../secret.js';
 import { defineTask, type PlanContext } from './define.js';
 
@@ -27,6 +28,8 @@ export interface StandbyArgs {
     user: string;
     passfile?: string;
     password?: string | Secret;
+    sslmode?: SslMode;
+    sslrootcert?: string;
   };
   restoreCommand?: string;
   applicationName?: string;
@@ -65,6 +68,16 @@ const schema: JSONSchemaType<StandbyArgs> = {
           description:
             'secret: written to the passfile (0600, owned by the server user), never into primary_conninfo',
         } as unknown as PrimarySchema['properties']['password'],
+        sslmode: {
+          type: 'string',
+          enum: [...SSL_MODES],
+          nullable: true,
+          description:
+            'TLS of the connection: disable (nothing added: libpq default), require, verify-full (replication_sslmode)',
+        },
+        sslrootcert: optString(
+          'the CA certificate on this host for verify-full (default: <data dir>.root.crt)',
+        ),
       },
       required: ['host', 'user'],
       additionalProperties: false,
@@ -77,6 +90,12 @@ const schema: JSONSchemaType<StandbyArgs> = {
   required: ['primary'],
   additionalProperties: false,
 };
+
+/** The TLS part of the connection; nothing for disable, so a cluster without TLS keeps its primary_conninfo. */
+function tlsConn(p: StandbyArgs['primary'], dataDir: string): { sslmode?: SslMode; sslrootcert?: string } {
+  if (!p.sslmode || p.sslmode === 'disable') return {};
+  return { sslmode: p.sslmode, sslrootcert: p.sslrootcert ?? nodeTls(dataDir).caFile };
+}
 
 /** A whole-file edit as the server user, when the text changes. */
 async function edit(
@@ -192,6 +211,7 @@ export const standby = defineTask<StandbyArgs>({
         user: args.primary.user,
         applicationName: args.applicationName ?? ctx.host,
         passfile,
+        ...tlsConn(args.primary, t.dataDir),
       },
       restoreCommand: args.restoreCommand,
       slot: args.slot,

@@ -78,8 +78,12 @@ describe('e2e: the command line', function () {
     expect(hosts.stdout).to.match(
       /play #1 \(primary:standby\): Preflight \(reads only\)[\s\S]*hosts \(2\):\s+db1\s+db2/,
     );
-    expect(hosts.stdout).to.match(/play #2 \(primary\): PostgreSQL primary[\s\S]*hosts \(1\):\s+db1/);
-    expect(hosts.stdout).to.match(/play #3 \(standby\): PostgreSQL standbys[\s\S]*hosts \(1\):\s+db2/);
+    // the controller's play (the TLS CA, made only with replication_sslmode other than disable)
+    expect(hosts.stdout).to.match(
+      /play #2 \(localhost\): TLS certificates \(on the controller\)[\s\S]*hosts \(1\):\s+localhost/,
+    );
+    expect(hosts.stdout).to.match(/play #3 \(primary\): PostgreSQL primary[\s\S]*hosts \(1\):\s+db1/);
+    expect(hosts.stdout).to.match(/play #4 \(standby\): PostgreSQL standbys[\s\S]*hosts \(1\):\s+db2/);
     const syntax = await runCli([join(root, 'playbooks/promote.yml'), '--syntax-check']);
     expect(syntax.code, syntax.stderr).to.equal(0);
   });
