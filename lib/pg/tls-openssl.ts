@@ -65,12 +65,14 @@ const GENKEY = raw('openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-2
 /**
  * Makes the CA in `dir` (0700): key and certificate under temporary names, renamed into place, the
  * certificate last (it marks a complete CA). Keys go to files only (umask 077): never argv, never output.
- * The openssl config comes on stdin.
+ * The openssl config comes on stdin. The dir sits beside the inventory by default, which is often a git
+ * checkout: a `.gitignore` of `*.key` there keeps the keys out of a commit (a file of the user's is kept).
  */
 export function makeCaCmd(dir: string, days: number): Cmd {
   const key = `${dir}/ca.key`;
   const crt = `${dir}/ca.crt`;
-  return sh`set -e; umask 077; mkdir -p ${dir}; chmod 0700 ${dir}; ${CFG} ${GENKEY} ${`${key}.tmp`}; openssl req -new -x509 -config "$cfg" -key ${`${key}.tmp`} -days ${days} -out ${`${crt}.tmp`}; mv ${`${key}.tmp`} ${key}; mv ${`${crt}.tmp`} ${crt}`;
+  const ignore = `${dir}/.gitignore`;
+  return sh`set -e; umask 077; mkdir -p ${dir}; chmod 0700 ${dir}; [ -e ${ignore} ] || printf '%s\n' '*.key' '*.key.tmp' > ${ignore}; ${CFG} ${GENKEY} ${`${key}.tmp`}; openssl req -new -x509 -config "$cfg" -key ${`${key}.tmp`} -days ${days} -out ${`${crt}.tmp`}; mv ${`${key}.tmp`} ${key}; mv ${`${crt}.tmp`} ${crt}`;
 }
 
 /** Makes a node's key and certificate signed by the CA, the same way as {@link makeCaCmd}. */

@@ -207,6 +207,8 @@ describe('TLS: the openssl recipes make a CA and a certificate naming the addres
     expect(certNames(i1, '127.0.0.2')).to.equal(false);
     expect(issuedBy(c1, ca)).to.equal(true);
     expect(issuedBy(ca, c1)).to.equal(false);
+    // the keys are kept out of a git commit of the inventory's directory
+    expect(readFileSync(join(tls, '.gitignore'), 'utf8')).to.equal('*.key\n*.key.tmp\n');
     // no temporary file left behind
     expect(execFileSync('ls', [tls]).toString().split('\n').filter(Boolean).sort()).to.deep.equal([
       'ca.crt',
