@@ -111,15 +111,23 @@ export class Session {
     });
   }
 
-  /** Ends the remote loop (EOF on its stdin) and, if that is not enough, the local process; resolves once it ended. */
+  /**
+   * Ends the remote loop (EOF on its stdin) and, if that is not enough, the local process; resolves once it ended.
+   * Waits for the process's exit, not for its pipes to close: a multiplexed ssh client hands its pipes to the
+   * master, which keeps them open while the remote command runs; a command in flight fails at once.
+   */
   async close(): Promise<void> {
     if (this.ended) return;
     this.killed = true;
-    const closed = new Promise((resolve) => this.child.once('close', resolve));
+    const exited =
+      this.child.exitCode !== null || this.child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => this.child.once('exit', resolve));
     this.child.stdin?.end(); // an idle loop ends on EOF, and its channel closes cleanly
     const timer = setTimeout(() => this.child.kill('SIGTERM'), this.current ? 0 : 2000);
-    await closed;
+    await exited;
     clearTimeout(timer);
+    this.fail(new SessionLostError('the connection was closed while the command ran'));
   }
 
   private expire(cur: Running, sec: number): void {

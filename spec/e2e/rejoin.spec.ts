@@ -6,14 +6,13 @@ import { basename, dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { parseRewindOutput } from '../../lib/pg/rewind-cmd.js';
 import { type SandboxNode, type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
-import { root as projectRoot, runCli } from '../helpers/cli.js';
+import { hostsChanged, root as projectRoot, runCli } from '../helpers/cli.js';
 import { binDirFor } from '../helpers/pg-bins.js';
 import { eventually, nodeSql } from '../helpers/sandbox.js';
 
 const playbook = (name: string) => join(projectRoot, 'playbooks', name);
 const play = (s: SandboxState, name: string, ...extra: string[]) =>
   runCli([playbook(name), '-i', s.inventory, '-e', `@${s.secrets}`, ...extra]);
-const recapChanged = (out: string): number[] => [...out.matchAll(/changed=(\d+)/g)].map((m) => Number(m[1]));
 const node = (s: SandboxState, name: string) => s.nodes.find((n) => n.name === name)!;
 
 /**
@@ -192,7 +191,7 @@ function describeRejoin(
       const r = await play(s, 'rejoin.yml', '-e', 'host=pg1');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
       expect(r.stdout).to.include('rejoin: path standby');
-      expect(recapChanged(r.stdout), r.stdout).to.deep.equal([0]);
+      expect(hostsChanged(r.stdout), r.stdout).to.deep.equal([0]);
     });
 
     it('refuses to touch pg2, the only primary', async () => {
@@ -238,7 +237,7 @@ function describeRejoin(
       ).to.equal('streaming');
       const again = await play(s, 'rejoin.yml', '-e', 'host=pg2');
       expect(again.code, again.stdout + again.stderr).to.equal(0);
-      expect(recapChanged(again.stdout), again.stdout).to.deep.equal([0]);
+      expect(hostsChanged(again.stdout), again.stdout).to.deep.equal([0]);
     });
   });
 }

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { expect } from 'chai';
 import { defaultPassfile } from '../../lib/pg/standby-conf.js';
 import { type SandboxNode, type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
-import { root as projectRoot, runCli } from '../helpers/cli.js';
+import { hostsChanged, root as projectRoot, runCli } from '../helpers/cli.js';
 import { eventually, nodeLog, nodeSql } from '../helpers/sandbox.js';
 
 const playbook = (name: string) => join(projectRoot, 'playbooks', name);
@@ -23,10 +23,6 @@ const comparable = (out: string): string[] =>
     .split('\n')
     .filter((l) => !/^PLAY \[|^progress:/.test(l))
     .sort();
-
-/** changed= of each PostgreSQL host in the recap (not the controller's localhost, which makes the TLS CA). */
-const recapChanged = (out: string): number[] =>
-  [...out.matchAll(/^(?!localhost\s)\S+\s+: ok=\d+\s+changed=(\d+)/gm)].map((m) => Number(m[1]));
 
 const primaryOf = (s: SandboxState) => s.nodes.find((n) => n.group === 'primary')!;
 const standbyOf = (s: SandboxState) => s.nodes.find((n) => n.group === 'standby')!;
@@ -177,7 +173,7 @@ function describeLayout(layout: 'initdb' | 'debian', count: number): void {
     it('a second run reports changed=0 on every host', async () => {
       const r = await play(s, 'replication.yml');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
-      expect(recapChanged(r.stdout), r.stdout).to.deep.equal(s.nodes.map(() => 0));
+      expect(hostsChanged(r.stdout), r.stdout).to.deep.equal(s.nodes.map(() => 0));
     });
 
     it('promote.yml makes the standby writable', async () => {

@@ -34,7 +34,8 @@ describe('e2e: a signal stops a run cleanly', function () {
     - name: first file
       file: { path: "${target}/{{inventory_hostname}}.a", content: "a\\n" }
     - name: wait for the spec
-      command: { cmd: "${wait}", timeout: 60 }
+      # far longer than the spec may take: a cut that only ends with the command's own timeout fails the spec
+      command: { cmd: "${wait}", timeout: 3600 }
     - name: second file
       file: { path: "${target}/{{inventory_hostname}}.b", content: "b\\n" }
 `,

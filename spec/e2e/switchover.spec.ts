@@ -3,14 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { type SandboxNode, type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
-import { root as projectRoot, runCli } from '../helpers/cli.js';
+import { hostsChanged, root as projectRoot, runCli } from '../helpers/cli.js';
 import { binDirFor } from '../helpers/pg-bins.js';
 import { eventually, nodeSql } from '../helpers/sandbox.js';
 
 const play = (s: SandboxState, inventory: string, name: string, ...extra: string[]) =>
   runCli([join(projectRoot, 'playbooks', name), '-i', inventory, '-e', `@${s.secrets}`, ...extra]);
-
-const recapChanged = (out: string): number[] => [...out.matchAll(/changed=(\d+)/g)].map((m) => Number(m[1]));
 
 const node = (s: SandboxState, name: string) => s.nodes.find((n) => n.name === name) as SandboxNode;
 
@@ -117,7 +115,7 @@ function describeSwitchover(major: number): void {
       const before = await snapshot(s);
       const r = await play(s, s.inventory, 'switchover.yml', '-e', 'new_primary=pg1');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
-      expect(recapChanged(r.stdout), r.stdout).to.deep.equal(s.nodes.map(() => 0));
+      expect(hostsChanged(r.stdout), r.stdout).to.deep.equal(s.nodes.map(() => 0));
       expect(await snapshot(s)).to.equal(before);
     });
 
@@ -169,7 +167,7 @@ function describeSwitchover(major: number): void {
     it('a rerun of switchover.yml changes nothing', async () => {
       const r = await play(s, s.inventory, 'switchover.yml', '-e', 'new_primary=pg2');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
-      expect(recapChanged(r.stdout), r.stdout).to.deep.equal(s.nodes.map(() => 0));
+      expect(hostsChanged(r.stdout), r.stdout).to.deep.equal(s.nodes.map(() => 0));
     });
 
     it('replication.yml with the unchanged inventory refuses with the exact inventory change and writes nothing', async () => {
@@ -187,7 +185,7 @@ function describeSwitchover(major: number): void {
       edited = inventoryWith(s, 'pg2');
       const r = await play(s, edited, 'replication.yml');
       expect(r.code, r.stdout + r.stderr).to.equal(0);
-      expect(recapChanged(r.stdout), r.stdout).to.deep.equal(s.nodes.map(() => 0));
+      expect(hostsChanged(r.stdout), r.stdout).to.deep.equal(s.nodes.map(() => 0));
     });
 
     it('switches back pg2 → pg1: both follow, the row written on pg2 is on all three', async () => {

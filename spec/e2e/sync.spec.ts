@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { NodeStatus } from '../../lib/cli/status.js';
 import { type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
-import { root as projectRoot, runCli } from '../helpers/cli.js';
+import { hostsChanged, root as projectRoot, runCli } from '../helpers/cli.js';
 import { binDirFor } from '../helpers/pg-bins.js';
 import { eventually, nodeSql } from '../helpers/sandbox.js';
 
-const recapChanged = (out: string): number[] => [...out.matchAll(/changed=(\d+)/g)].map((m) => Number(m[1]));
 const sync = (mode: string, count: number, names: string[]) =>
   JSON.stringify({ pg_synchronous_mode: mode, pg_synchronous_count: count, pg_synchronous_standbys: names });
 
@@ -120,7 +119,7 @@ const describeMajor = (major: number) =>
     it('a rerun with the same choice reports changed=0 on every host', async () => {
       const r = await play('-e', sync('first', 1, ['pg2']));
       expect(r.code, r.stdout + r.stderr).to.equal(0);
-      expect(recapChanged(r.stdout), r.stdout).to.deep.equal([0, 0, 0]);
+      expect(hostsChanged(r.stdout), r.stdout).to.deep.equal([0, 0, 0]);
     });
 
     it('a longer list makes pg3 potential, ANY 1 makes both quorum, off empties the setting, by a reload (the primary never restarts)', async () => {
@@ -139,7 +138,7 @@ const describeMajor = (major: number) =>
       expect(await eventually(async () => (await syncStates()) === 'pg2|async\npg3|async')).to.equal(true);
       expect(await nodeSql(s, primary(), 'select pg_postmaster_start_time()')).to.equal(started);
       const again = await play('-e', sync('off', 1, []));
-      expect(recapChanged(again.stdout), again.stdout).to.deep.equal([0, 0, 0]);
+      expect(hostsChanged(again.stdout), again.stdout).to.deep.equal([0, 0, 0]);
     });
 
     it('a standby promoted while the primary runs: status shows the split brain loudly, with timelines, and exits 2', async () => {

@@ -15,11 +15,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { nodeTls } from '../../lib/pg/tls.js';
 import { type SandboxNode, type SandboxState, sandboxDown, sandboxUp } from '../../lib/sandbox/sandbox.js';
-import { root as projectRoot, runCli } from '../helpers/cli.js';
+import { hostsChanged, root as projectRoot, runCli } from '../helpers/cli.js';
 import { binDirFor } from '../helpers/pg-bins.js';
 import { eventually, nodeSql } from '../helpers/sandbox.js';
 
-const recapChanged = (out: string): number[] => [...out.matchAll(/changed=(\d+)/g)].map((m) => Number(m[1]));
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** Every file of a directory with its content hash and mode. */
@@ -161,13 +160,13 @@ function describeMajor(major: number): void {
       const r = await play();
       expect(r.code, r.stdout + r.stderr).to.equal(0);
       expect(
-        recapChanged(r.stdout).every((n) => n === 0),
+        hostsChanged(r.stdout).every((n) => n === 0),
         r.stdout,
       ).to.equal(true);
       const check = await play('--check');
       expect(check.code, check.stdout + check.stderr).to.equal(0);
       expect(
-        recapChanged(check.stdout).every((n) => n === 0),
+        hostsChanged(check.stdout).every((n) => n === 0),
         check.stdout,
       ).to.equal(true);
       expect(await fingerprint()).to.equal(before);
@@ -198,7 +197,7 @@ function describeMajor(major: number): void {
       expect(await eventually(async () => (await walsenderSsl(s, p, 'pg2')) === 't')).to.equal(true);
       const again = await play();
       expect(
-        recapChanged(again.stdout).every((n) => n === 0),
+        hostsChanged(again.stdout).every((n) => n === 0),
         again.stdout,
       ).to.equal(true);
     });
@@ -236,7 +235,7 @@ function describeMajor(major: number): void {
         const r = await play('-e', `pg_tls_dir=${join(dir, 'unused')}`);
         expect(r.code, r.stdout + r.stderr).to.equal(0);
         expect(
-          recapChanged(r.stdout).every((n) => n === 0),
+          hostsChanged(r.stdout).every((n) => n === 0),
           r.stdout,
         ).to.equal(true);
         expect(existsSync(join(dir, 'unused'))).to.equal(false);
@@ -359,7 +358,7 @@ describe('e2e: an existing cluster without TLS switched to verify-full (PostgreS
     const again = await play('-e', 'replication_sslmode=verify-full');
     expect(again.code, again.stdout + again.stderr).to.equal(0);
     expect(
-      recapChanged(again.stdout).every((n) => n === 0),
+      hostsChanged(again.stdout).every((n) => n === 0),
       again.stdout,
     ).to.equal(true);
   });
@@ -411,7 +410,7 @@ describe('e2e: TLS on the Debian layout (pg_createcluster, PostgreSQL 15 over ss
     const again = await play('-e', 'replication_sslmode=require');
     expect(again.code, again.stdout + again.stderr).to.equal(0);
     expect(
-      recapChanged(again.stdout).every((n) => n === 0),
+      hostsChanged(again.stdout).every((n) => n === 0),
       again.stdout,
     ).to.equal(true);
   });

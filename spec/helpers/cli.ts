@@ -85,3 +85,14 @@ export function startCli(args: string[], opts: { cwd?: string; env?: Record<stri
     done,
   };
 }
+
+/**
+ * changed= of each database host in a PLAY RECAP, in recap order: not the controller's `localhost`, whose play
+ * makes the TLS CA (its tasks are skipped when TLS is off). Throws when the output holds no recap, so a check
+ * on the result cannot pass on an output that has none.
+ */
+export function hostsChanged(out: string): number[] {
+  const rows = [...out.matchAll(/^(\S+)\s+: ok=\d+\s+changed=(\d+)/gm)];
+  if (rows.length === 0) throw new Error(`no PLAY RECAP in the output:\n${out}`);
+  return rows.filter((m) => m[1] !== 'localhost').map((m) => Number(m[2]));
+}
