@@ -130,7 +130,9 @@ function describeMajor(major: number): void {
       ).to.equal('hostssl');
       // the controller's CA: a private dir, the keys 0600; each node's key 0600 owned by the server user
       expect(statSync(tlsDir()).mode & 0o777).to.equal(0o700);
+      // .gitignore (*.key): the dir sits beside the inventory, often a git checkout
       expect(readdirSync(tlsDir()).sort()).to.deep.equal([
+        '.gitignore',
         'ca.crt',
         'ca.key',
         'pg1.crt',
