@@ -85,11 +85,12 @@ interface Raw {
   where: Position;
 }
 
-// run-playbook keeps its own ControlMaster per host; these in ssh_args would fight it
-const OWN_SSH_OPTIONS = /^(ControlMaster|ControlPersist|ControlPath)\s*=/i;
+// run-playbook keeps its own ControlMaster and socket per host; these in ssh_args would fight it (a ControlPersist
+// is honoured: how long masters are kept after a run, as in Ansible)
+const OWN_SSH_OPTIONS = /^(ControlMaster|ControlPath)\s*=/i;
 const shellQuote = (w: string): string => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
 
-/** ssh_args as words, without the ControlMaster options run-playbook sets itself. */
+/** ssh_args as words, without the ControlMaster and ControlPath options run-playbook sets itself. */
 function sshArgWords(text: string, where: Position): string[] {
   let words: string[];
   try {

@@ -5,15 +5,22 @@ import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { HostSsh } from './ssh-config.js';
 
+/** How long a master is kept after a run when the host's ssh args do not say: Ansible's own default ssh_args. */
+export const DEFAULT_PERSIST = '60s';
+
 /**
- * The `ControlPersist` a host's ssh args ask for (`ansible_ssh_common_args: -o ControlPersist=60s`, as in
- * Ansible's own default ssh_args), or undefined: then the run closes the host's master when it ends. A kept
- * master lets the next run skip the ssh handshake, which costs a few hundred milliseconds of CPU per host.
+ * How long the host's master outlives the run: the `ControlPersist` its ssh args give (`ansible_ssh_common_args`,
+ * ansible.cfg's `ssh_args`), else {@link DEFAULT_PERSIST}, as Ansible keeps its masters; undefined for
+ * `ControlPersist=no` (or `false`): then the run closes the master when it ends. A kept master lets the next run
+ * (a `--check`, then the real run) skip the ssh handshake, a few hundred milliseconds of CPU per host. `0` and
+ * `yes` keep it until it is told to exit, as in ssh_config(5).
  */
 export function persistFor(ssh: HostSsh): string | undefined {
   const d = ssh.directives.find(([k]) => k.toLowerCase() === 'controlpersist');
-  const v = d?.[1].trim();
-  return v && !/^(no|0|false)$/i.test(v) ? v : undefined;
+  if (!d) return DEFAULT_PERSIST;
+  const v = d[1].trim();
+  if (/^(no|false)$/i.test(v)) return undefined;
+  return /^(yes|true)$/i.test(v) ? '0' : v;
 }
 
 /** Where kept masters' sockets live: private to the user (0700), under ~/.cache, as Ansible's ~/.ansible/cp. */

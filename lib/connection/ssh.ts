@@ -25,7 +25,7 @@ export interface SshConnectionOptions {
   graceSec?: number;
   /** seconds a new session (and so the first command) may take to answer; default 60 */
   startTimeoutSec?: number;
-  /** the inventory's `ControlPersist`: the master outlives the run (see persist.ts); else it is closed at the end */
+  /** how long the master outlives the run (see persist.ts: 60 s unless the ssh args say); undefined: closed at the end */
   persist?: string;
 }
 

@@ -78,7 +78,8 @@ describe('ansible.cfg', () => {
       hostDefaults: {
         ansible_user: 'deploy',
         ansible_ssh_private_key_file: join(cwd, 'keys/id_ed25519'),
-        ansible_ssh_common_args: "-C -o 'ProxyCommand=ssh -W %h:%p jump' -o StrictHostKeyChecking=no",
+        ansible_ssh_common_args:
+          "-C -o ControlPersist=60s -o 'ProxyCommand=ssh -W %h:%p jump' -o StrictHostKeyChecking=no",
       },
       ignored: ['[defaults] gathering', '[defaults] stdout_callback', '[ssh_connection] pipelining'],
       fromEnv: [],
@@ -98,7 +99,7 @@ describe('ansible.cfg', () => {
     expect(c).to.deep.include({ forks: 8, inventory: [join(cwd, 'prod/hosts')] });
     expect(c.hostDefaults).to.deep.equal({
       ansible_user: 'deploy',
-      ansible_ssh_common_args: '-o ServerAliveInterval=9 -o StrictHostKeyChecking=no',
+      ansible_ssh_common_args: '-o ControlPersist=60s -o ServerAliveInterval=9 -o StrictHostKeyChecking=no',
     });
     expect(c.fromEnv).to.deep.equal([
       'ANSIBLE_INVENTORY',

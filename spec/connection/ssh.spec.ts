@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { type Connections, createConnections } from '../../lib/connection/index.js';
-import { persistedControlPath } from '../../lib/connection/persist.js';
+import { persistedControlPath, persistFor } from '../../lib/connection/persist.js';
 import { runProcess } from '../../lib/connection/process.js';
 import { hostSsh } from '../../lib/connection/ssh-config.js';
 import { ConnectError, InputError } from '../../lib/errors.js';
@@ -35,11 +35,14 @@ describe('connection: ssh against a private sshd', function () {
   before(async () => {
     sshd = await startSshd();
     const closed = await freePort();
+    // ControlPersist=no: masters in the run's own directory, closed when the run ends (the default keeps them)
+    const v = sshd.hostVars();
+    const vars = { ...v, ansible_ssh_common_args: `${v.ansible_ssh_common_args} -o ControlPersist=no` };
     conns = await createConnections(
       [
-        { name: 'db1', vars: sshd.hostVars() },
-        { name: 'db2', vars: sshd.hostVars() },
-        { name: 'gone', vars: { ...sshd.hostVars(), ansible_port: String(closed) } },
+        { name: 'db1', vars },
+        { name: 'db2', vars },
+        { name: 'gone', vars: { ...vars, ansible_port: String(closed) } },
       ],
       { verbose: (host, d) => shown.push(`${host}: ${d}`) },
     );
@@ -141,7 +144,7 @@ describe('connection: ssh against a private sshd', function () {
   });
 });
 
-describe('connection: a master kept between runs when the inventory asks (ControlPersist)', function () {
+describe('connection: a master kept between runs, as Ansible keeps it (ControlPersist, 60 s unless said)', function () {
   this.timeout(60_000);
   let sshd: SshdHandle;
   let vars: Record<string, string>;
@@ -153,9 +156,8 @@ describe('connection: a master kept between runs when the inventory asks (Contro
 
   before(async () => {
     sshd = await startSshd();
-    const base = sshd.hostVars();
-    // a unique alias: the socket is named by the host and its options, so no other run shares it
-    vars = { ...base, ansible_ssh_common_args: `${base.ansible_ssh_common_args} -o ControlPersist=30` };
+    // nothing said: kept, as Ansible's default ssh_args keep it (a unique alias and sshd: no other run shares it)
+    vars = sshd.hostVars();
     socket = await persistedControlPath('kept', hostSsh(vars, 'kept'));
   });
   after(async () => {
@@ -179,6 +181,18 @@ describe('connection: a master kept between runs when the inventory asks (Contro
       ansible_ssh_common_args: `${vars.ansible_ssh_common_args} -o ServerAliveCountMax=4`,
     };
     expect(await persistedControlPath('kept', hostSsh(other, 'kept'))).not.to.equal(socket);
+  });
+
+  it('reads how long from the ssh args: a time, yes or 0 (until told to exit), no or false (closed by the run)', () => {
+    const args = (a: string) => hostSsh({ ...vars, ansible_ssh_common_args: a }, 'kept');
+    expect(persistFor(hostSsh(vars, 'kept'))).to.equal('60s');
+    expect(persistFor(args('-o ControlPersist=10m'))).to.equal('10m');
+    expect(persistFor(args('-o ControlPersist=0'))).to.equal('0');
+    expect(persistFor(args('-o ControlPersist=yes'))).to.equal('0');
+    expect(persistFor(args('-o ControlPersist=no'))).to.equal(undefined);
+    expect(persistFor(args('-oControlPersist=false'))).to.equal(undefined);
+    // ssh takes the first value given
+    expect(persistFor(args('-o ControlPersist=no -o ControlPersist=5m'))).to.equal(undefined);
   });
 });
 
