@@ -3,11 +3,12 @@
  * hosts (aliases of the same sshd, each with its own master), run as a user runs it (`node dist/cli.js`), and
  * the same work by ansible-playbook (bench/noop.ansible.yml, pipelining on, one master per alias too) when it
  * is installed. Prints wall time, time per task per host, peak RSS and the ratio. Figures only.
+ * run-playbook is measured twice: as it runs by default (masters kept 60 s, as Ansible keeps its own, so a rerun
+ * skips the ssh handshake) and with `-o ControlPersist=no` (every run pays a fresh handshake per host).
  * Also the start-up: `--version` and an empty playbook (bench/empty.yml) on a local host.
  * Run: npm run build && npx tsx bench/core.ts [runs]   (BENCH_HOSTS=1,10 chooses the host counts;
  * BENCH_PICK=best reports the fastest run instead of the median; BENCH_NO_ANSIBLE=1 skips Ansible, whose
- * 100-host run takes minutes; BENCH_PERSIST=1 gives run-playbook's inventory `-o ControlPersist=60s`, so that
- * its reruns reuse the masters, as Ansible's default ssh_args make its reruns do)
+ * 100-host run takes minutes; BENCH_NO_FRESH=1 skips the fresh-handshake runs)
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ const TASKS = 20;
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 // BENCH_CLI=path/to/cli.js compares another build (e.g. the previous release) on the same machine state
 const cli = process.env.BENCH_CLI ?? here('../dist/cli.js');
-const persist = !!process.env.BENCH_PERSIST;
+const withFresh = !process.env.BENCH_NO_FRESH;
 
 function hasAnsible(): boolean {
   try {
@@ -34,20 +35,22 @@ function hasAnsible(): boolean {
   }
 }
 
+type Who = 'kept' | 'fresh' | 'ansible';
+
 /** An INI inventory of n aliases of the sshd; Ansible's gets a control socket per alias, as run-playbook has. */
-function inventory(sshd: SshdHandle, n: number, dir: string, ansible: boolean): string {
+function inventory(sshd: SshdHandle, n: number, dir: string, who: Who): string {
   const lines = Array.from({ length: n }, (_, i) => {
     const vars: Record<string, string> = {
       ...sshd.hostVars(),
       ansible_python_interpreter: '/usr/bin/python3',
     };
-    if (ansible) vars.ansible_ssh_common_args += ` -o ControlPath=${dir}/a-${i}`;
-    else if (persist) vars.ansible_ssh_common_args += ' -o ControlPersist=60s';
+    if (who === 'ansible') vars.ansible_ssh_common_args += ` -o ControlPath=${dir}/a-${i}`;
+    else if (who === 'fresh') vars.ansible_ssh_common_args += ' -o ControlPersist=no';
     return `h${i + 1} ${Object.entries(vars)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join(' ')}`;
   });
-  const file = join(dir, `hosts-${n}${ansible ? '-ansible' : ''}`);
+  const file = join(dir, `hosts-${n}-${who}`);
   writeFileSync(file, `[all]\n${lines.join('\n')}\n`);
   return file;
 }
@@ -95,20 +98,21 @@ async function main(): Promise<void> {
   };
   try {
     console.log(
-      `run-playbook core benchmark: ${TASKS} no-op tasks over ssh on 127.0.0.1, forks 10, ${pick.name} of ${runs} reruns, ${loadLine()}` +
-        (persist ? ', run-playbook masters kept between runs (ControlPersist=60s)' : ''),
+      `run-playbook core benchmark: ${TASKS} no-op tasks over ssh on 127.0.0.1, forks 10, ${pick.name} of ${runs} reruns, ${loadLine()}`,
     );
     await startup(dir);
     for (const n of counts) {
-      const rp = await timed(
-        'run-playbook',
-        ['node', cli, here('noop.yml'), '-i', inventory(sshd, n, dir, false), '-e', `bench_dir=${dir}`],
-        n,
-        {},
-      );
+      const rpArgv = (who: Who) => [
+        ...['node', cli, here('noop.yml'), '-i', inventory(sshd, n, dir, who), '-e', `bench_dir=${dir}`],
+      ];
+      const rp = await timed('run-playbook', rpArgv('kept'), n, {});
       console.log(`${String(n).padStart(3)} host(s)  run-playbook: ${figures(rp, TASKS * n)}`);
+      if (withFresh) {
+        const fresh = await timed('run-playbook', rpArgv('fresh'), n, {});
+        console.log(`${''.padStart(3)}   fresh handshake: ${figures(fresh, TASKS * n)} (ControlPersist=no)`);
+      }
       if (!ansible) continue;
-      const argv = ['ansible-playbook', here('noop.ansible.yml'), '-i', inventory(sshd, n, dir, true)];
+      const argv = ['ansible-playbook', here('noop.ansible.yml'), '-i', inventory(sshd, n, dir, 'ansible')];
       const an = await timed('ansible-playbook', [...argv, '-e', `bench_dir=${dir}`], n, ansibleEnv);
       const ratio = (an.wallMs / rp.wallMs).toFixed(1);
       console.log(`${String(n).padStart(3)} host(s)  ansible 2.x:  ${figures(an, TASKS * n)}  -> ${ratio}x`);

@@ -4,10 +4,10 @@
  * wall time, time per task per host, peak RSS and CPU, median of several runs. When ansible-playbook is
  * installed, bench/replication.ansible.yml does the same work on a fresh pair of its own (pipelining on, a
  * master per host), and the ratio is printed. Figures only.
+ * run-playbook is measured as it runs by default (masters kept 60 s, as Ansible's are: the converge reuses the
+ * check's masters) and with `-o ControlPersist=no` (every run pays a fresh handshake per host).
  * Run as root: npm run build && npx tsx bench/replication.ts [runs]   (BENCH_NO_ANSIBLE=1 skips Ansible;
- * BENCH_PICK=best reports the fastest run instead of the median;
- * BENCH_PERSIST=1 gives run-playbook `-o ControlPersist=60s`, so that a run reuses the masters of the one
- * before, as Ansible's default ssh_args make its runs do)
+ * BENCH_PICK=best reports the fastest run instead of the median; BENCH_NO_FRESH=1 skips the fresh-handshake runs)
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,18 +25,19 @@ const cli = process.env.BENCH_CLI ?? here('../dist/cli.js');
 const TASK_HOSTS = 6 + 7;
 
 type Tool = (s: SandboxState, dir: string, check: boolean) => string[];
-const persist = !!process.env.BENCH_PERSIST;
 const commonArgs = (s: SandboxState): string =>
   JSON.parse(
     /^ansible_ssh_common_args=(".*")$/m.exec(readFileSync(s.inventory, 'utf8'))?.[1] ?? '""',
   ) as string;
-const runPlaybook: Tool = (s, _dir, check) => [
-  ...['node', cli, here('../playbooks/replication.yml'), '-i', s.inventory, '-e', `@${s.secrets}`],
-  ...(persist
-    ? ['-e', JSON.stringify({ ansible_ssh_common_args: `${commonArgs(s)} -o ControlPersist=60s` })]
-    : []),
-  ...(check ? ['--check', '--diff'] : []),
-];
+const runPlaybook =
+  (fresh: boolean): Tool =>
+  (s, _dir, check) => [
+    ...['node', cli, here('../playbooks/replication.yml'), '-i', s.inventory, '-e', `@${s.secrets}`],
+    ...(fresh
+      ? ['-e', JSON.stringify({ ansible_ssh_common_args: `${commonArgs(s)} -o ControlPersist=no` })]
+      : []),
+    ...(check ? ['--check', '--diff'] : []),
+  ];
 const ansible: Tool = (s, dir, check) => {
   const args = `${commonArgs(s)} -o ControlPath=${dir}/a-{{ inventory_hostname }}`;
   return [
@@ -75,12 +76,12 @@ function hasAnsible(): boolean {
   }
 }
 
-const tools: [string, Tool, NodeJS.ProcessEnv][] = [['run-playbook', runPlaybook, {}]];
+const tools: [string, Tool, NodeJS.ProcessEnv][] = [['run-playbook', runPlaybook(false), {}]];
+if (!process.env.BENCH_NO_FRESH) tools.push(['fresh', runPlaybook(true), {}]);
 if (!process.env.BENCH_NO_ANSIBLE && hasAnsible()) tools.push(['ansible', ansible, ansibleEnv]);
 const results = new Map<string, Measured[][]>();
 console.log(
-  `replication.yml over ssh on 127.0.0.1 (sandbox pair, PostgreSQL 15), ${pick.name} of ${runs}, ${loadLine()}` +
-    (persist ? ', run-playbook masters kept between runs (ControlPersist=60s)' : ''),
+  `replication.yml over ssh on 127.0.0.1 (sandbox pair, PostgreSQL 15), ${pick.name} of ${runs}, ${loadLine()}`,
 );
 for (let i = 0; i < runs; i++)
   for (const [name, tool, env] of tools)
@@ -89,6 +90,11 @@ const steps = ['--check --diff, fresh pair', 'cold converge', 'no-op rerun'];
 steps.forEach((step, k) => {
   const ours = pick.of((results.get('run-playbook') ?? []).map((r) => r[k] as Measured));
   console.log(`  ${step.padEnd(26)} run-playbook: ${figures(ours, TASK_HOSTS)}`);
+  const fresh = results.get('fresh');
+  if (fresh) {
+    const f = pick.of(fresh.map((r) => r[k] as Measured));
+    console.log(`  ${''.padEnd(26)} fresh:        ${figures(f, TASK_HOSTS)} (ControlPersist=no)`);
+  }
   const theirs = results.get('ansible');
   if (!theirs) return;
   const a = pick.of(theirs.map((r) => r[k] as Measured));

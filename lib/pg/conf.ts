@@ -213,10 +213,22 @@ function parseLine(base: LineBase): ConfLine {
  * as `kind: 'error'` entries with `line`, `col` and `message`. A final newline does not make an extra line.
  */
 export function parseConf(text: string, file: string): ConfLine[] {
+  const key = `${file}\0${text}`;
+  const hit = parsed.get(key);
+  if (hit) return [...hit];
   const raws = text.split('\n');
   if (raws.length > 0 && raws[raws.length - 1] === '') raws.pop();
-  return raws.map((raw, i) => parseLine({ file, line: i + 1, raw }));
+  const lines = raws.map((raw, i) => Object.freeze(parseLine({ file, line: i + 1, raw })));
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
+  parsed.set(key, lines);
+  return [...lines];
 }
+
+// A run reads the same postgresql.conf in several tasks (each setConf plans against it, the service task reads
+// the port): the parse of the same text is kept, the oldest first out. Lines are frozen, so no caller can change
+// what another gets.
+const parsed = new Map<string, ConfLine[]>();
+const PARSED_MAX = 16;
 
 /** The syntax errors of parsed lines, in file order. */
 export function confErrors(lines: readonly ConfLine[]): ErrorLine[] {

@@ -25,6 +25,20 @@ function setting(text: string): SettingLine {
 }
 
 describe('pg/conf parseConf', () => {
+  it('parses the same text of the same file once: equal lines, frozen, in a fresh array; other text is parsed anew', () => {
+    const text = "port = 5433\n#wal_level = replica\nshared_buffers = '1GB'\n";
+    const a = parseConf(text, 'same.conf');
+    const b = parseConf(text, 'same.conf');
+    expect(b).to.deep.equal(a);
+    expect(b).not.to.equal(a);
+    expect(b[0]).to.equal(a[0]);
+    expect(Object.isFrozen(a[0])).to.equal(true);
+    a.pop();
+    expect(parseConf(text, 'same.conf')).to.have.length(3);
+    expect((parseConf(text, 'other.conf')[0] as SettingLine).file).to.equal('other.conf');
+    expect((parseConf(text.replace('5433', '5434'), 'same.conf')[0] as SettingLine).value).to.equal('5434');
+  });
+
   it('reads name = value and name value (the = is optional)', () => {
     expect(setting('wal_level = replica')).to.include({
       name: 'wal_level',
