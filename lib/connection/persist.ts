@@ -40,6 +40,14 @@ async function privateDir(dir: string): Promise<void> {
 }
 const ready = new Set<string>();
 
+/** A kept master's socket name: a hash of everything that makes the connection (see persistedControlPath). */
+export function persistSocketName(host: string, ssh: HostSsh): string {
+  return createHash('sha256')
+    .update(JSON.stringify([host, ssh.directives, ssh.flags]))
+    .digest('hex')
+    .slice(0, 20);
+}
+
 /**
  * A kept master's socket: named by everything that makes the connection (the inventory name, its directives
  * and flags), so a run reuses only a master made for the same host, user, key and options.
@@ -47,9 +55,5 @@ const ready = new Set<string>();
 export async function persistedControlPath(host: string, ssh: HostSsh): Promise<string> {
   const dir = persistDir();
   await privateDir(dir);
-  const id = createHash('sha256')
-    .update(JSON.stringify([host, ssh.directives, ssh.flags]))
-    .digest('hex')
-    .slice(0, 20);
-  return join(dir, id);
+  return join(dir, persistSocketName(host, ssh));
 }

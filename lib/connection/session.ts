@@ -127,7 +127,17 @@ export class Session {
     const timer = setTimeout(() => this.child.kill('SIGTERM'), this.current ? 0 : 2000);
     await exited;
     clearTimeout(timer);
+    this.letGo();
     this.fail(new SessionLostError('the connection was closed while the command ran'));
+  }
+
+  /**
+   * Lets go of our ends of the process's pipes. A multiplexed ssh client hands them to its master, and a kept
+   * master (ControlPersist) holds them while a command that was cut runs on: without this the runner could not
+   * exit before that command ended.
+   */
+  private letGo(): void {
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) s?.destroy();
   }
 
   private expire(cur: Running, sec: number): void {
@@ -135,6 +145,7 @@ export class Session {
     this.current = undefined;
     this.killed = true;
     this.child.kill('SIGKILL');
+    this.letGo();
     cur.resolve({
       code: 124,
       stdout: '',

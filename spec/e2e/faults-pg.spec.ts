@@ -5,7 +5,13 @@ import { expect } from 'chai';
 import { type Cluster, createCluster } from '../../lib/sandbox/pg-cluster.js';
 import { type SshdHandle, startSshd } from '../../lib/sandbox/sshd.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { rpbDirs, sshHostLine, sshLeftAfterRun, writerTempFiles } from '../helpers/leftovers.js';
+import {
+  exitKeptMasters,
+  rpbDirs,
+  sshClientsLeft,
+  sshHostLine,
+  writerTempFiles,
+} from '../helpers/leftovers.js';
 import { clusterVars } from '../helpers/pg-host.js';
 import { eventually } from '../helpers/sandbox.js';
 
@@ -55,14 +61,17 @@ describe('e2e: fault: the server stops during the run', function () {
 
   after(async () => {
     if (work) writeFileSync(join(work, 'release'), '');
+    if (work) await exitKeptMasters(join(work, 'home'));
     await Promise.all([sshd?.stop(), db1?.destroy(), db2?.destroy()]);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  const run = () => runCli(['site.yml', '-i', 'hosts'], { cwd: work, env: { TMPDIR: tmp } });
+  // the masters the runs keep (the default) live under this HOME, where the spec sees them
+  const env = () => ({ TMPDIR: tmp, HOME: join(work, 'home') });
+  const run = () => runCli(['site.yml', '-i', 'hosts'], { cwd: work, env: env() });
 
   it('fails on that host only, leaves no half-written file, exit 2; converges once the server is back', async () => {
-    const cli = startCli(['site.yml', '-i', 'hosts'], { cwd: work, env: { TMPDIR: tmp } });
+    const cli = startCli(['site.yml', '-i', 'hosts'], { cwd: work, env: env() });
     const started = await eventually(
       async () => existsSync(join(work, 'db1.started')) && existsSync(join(work, 'db2.started')),
       300,
@@ -82,7 +91,7 @@ describe('e2e: fault: the server stops during the run', function () {
     expect(hba1.split('\n').filter((l) => l.includes('10.1.2.0/24'))).to.have.length(1);
     expect(writerTempFiles(db1.dataDir)).to.deep.equal([]);
     expect(rpbDirs(tmp)).to.deep.equal([]);
-    expect(await sshLeftAfterRun(tmp)).to.deep.equal([]);
+    expect(await sshClientsLeft(work)).to.deep.equal([]);
     await db1.start();
     const back = await run();
     expect(back.code, back.stdout + back.stderr).to.equal(0);

@@ -16,10 +16,12 @@ import { freePort } from '../../lib/sandbox/ports.js';
 import { type SshdHandle, startSshd } from '../../lib/sandbox/sshd.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import {
+  exitKeptMasters,
+  keptMasterSocket,
   killAll,
   rpbDirs,
+  sshClientsLeft,
   sshHostLine,
-  sshLeftAfterRun,
   sshProcessesUnder,
   writerTempFiles,
 } from '../helpers/leftovers.js';
@@ -39,24 +41,30 @@ describe('e2e: faults over ssh', function () {
   let work: string;
   let target: string;
   let tmp: string;
+  let home: string;
+  let env: Record<string, string>;
 
   before(async () => {
     sshd = await startSshd();
     work = mkdtempSync(join(tmpdir(), 'rp-faults-'));
     chmodSync(work, 0o755); // the users we become (postgres) pass through
+    // the runs keep their masters (the default) under this HOME, where the spec can find and kill them
+    home = join(work, 'home');
   });
   beforeEach(() => {
     target = mkdtempSync(join(work, 'target-'));
     chmodSync(target, 0o755);
     tmp = mkdtempSync(join(work, 'tmp-'));
+    env = { TMPDIR: tmp, HOME: home };
   });
   afterEach(async () => {
     writeFileSync(join(target, 'release'), '');
-    // whatever a run did, it must not leave its private dir or an ssh master behind
+    // whatever a run did, it must not leave its private dir or an ssh client behind (masters are kept)
     expect(rpbDirs(tmp), 'private dir left').to.deep.equal([]);
-    expect(await sshLeftAfterRun(tmp), 'ssh master left').to.deep.equal([]);
+    expect(await sshClientsLeft(work), 'ssh client left').to.deep.equal([]);
   });
   after(async () => {
+    if (home) await exitKeptMasters(home);
     await sshd?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -70,8 +78,7 @@ describe('e2e: faults over ssh', function () {
     writeFileSync(join(work, 'hosts'), hosts);
     writeFileSync(join(work, 'site.yml'), `- hosts: all\n${play}  tasks:\n${tasks}`);
   };
-  const run = (...extra: string[]) =>
-    runCli(['site.yml', '-i', 'hosts', ...extra], { cwd: work, env: { TMPDIR: tmp } });
+  const run = (...extra: string[]) => runCli(['site.yml', '-i', 'hosts', ...extra], { cwd: work, env });
 
   it('ssh killed mid-apply: that host is unreachable, the others finish; exit 4; reruns converge', async () => {
     const wait = `touch ${target}/{{inventory_hostname}}.started; while [ ! -e ${target}/release ]; do sleep 0.1; done`;
@@ -83,15 +90,14 @@ describe('e2e: faults over ssh', function () {
       file: { path: "${target}/{{inventory_hostname}}.done", content: "done\\n" }
 `,
     );
-    const cli = startCli(['site.yml', '-i', 'hosts'], { cwd: work, env: { TMPDIR: tmp } });
+    const cli = startCli(['site.yml', '-i', 'hosts'], { cwd: work, env });
     const started = await eventually(
       async () => existsSync(join(target, 'web1.started')) && existsSync(join(target, 'web2.started')),
       300,
     );
     expect(started, cli.output()).to.equal(true);
-    // web1 is the first inventory host (master socket cm-0): kill the ssh clients that carry its sessions (the
-    // command runs in one of them), then its master
-    const web1 = sshProcessesUnder(tmp).filter((p) => /\/cm-0\b/.test(p.args));
+    // kill the ssh clients that carry web1's sessions (the command runs in one of them), then its kept master
+    const web1 = sshProcessesUnder(keptMasterSocket(home, 'web1', sshd.hostVars()));
     const [clients, masters] = [
       web1.filter((p) => !/\[mux\]/.test(p.args)),
       web1.filter((p) => /\[mux\]/.test(p.args)),
@@ -126,18 +132,18 @@ describe('e2e: faults over ssh', function () {
       `    - name: a big file\n      file: { path: "${target}/{{inventory_hostname}}.big", content: "{{ big }}" }\n`,
     );
     const args = ['site.yml', '-i', 'hosts', '-e', '@big.json'];
-    const cli = startCli(args, { cwd: work, env: { TMPDIR: tmp } });
+    const cli = startCli(args, { cwd: work, env });
     // the writer's temp file appears as the content starts to arrive: cut the connection then
     expect(await eventually(async () => writerTempFiles(target).length > 0, 1500, 20), cli.output()).to.equal(
       true,
     );
-    killAll(sshProcessesUnder(tmp));
+    killAll(sshProcessesUnder(work)); // the run's clients and its master
     const r = await cli.done;
     expect(r.code, r.stdout + r.stderr).to.be.oneOf([0, 4]);
     expect(readFileSync(path, 'utf8') === (r.code === 0 ? big : 'old\n'), 'the file was cut').to.equal(true);
     // the host's side notices its stdin ended early and removes the temp file
     expect(await eventually(async () => writerTempFiles(target).length === 0)).to.equal(true);
-    const again = await runCli(args, { cwd: work, env: { TMPDIR: tmp } });
+    const again = await runCli(args, { cwd: work, env });
     expect(again.code, again.stdout).to.equal(0);
     expect(readFileSync(path, 'utf8') === big).to.equal(true);
   });

@@ -1,5 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { persistSocketName } from '../../lib/connection/persist.js';
+import { runProcess } from '../../lib/connection/process.js';
+import { hostSsh } from '../../lib/connection/ssh-config.js';
 import type { SshdHandle } from '../../lib/sandbox/sshd.js';
 import { eventually } from './sandbox.js';
 
@@ -32,6 +36,37 @@ export function killAll(procs: readonly { pid: number }[]): void {
 export async function sshLeftAfterRun(tmp: string): Promise<string[]> {
   await eventually(async () => sshProcessesUnder(tmp).length === 0);
   return sshProcessesUnder(tmp).map((p) => p.args);
+}
+
+/**
+ * ssh clients (not masters) whose command line names a path under `dir`: a run leaves none, while the masters it
+ * keeps (ControlPersist, the default) stay for the next run.
+ */
+export async function sshClientsLeft(dir: string): Promise<string[]> {
+  const clients = () => sshProcessesUnder(dir).filter((p) => !/\[mux\]$/.test(p.args));
+  await eventually(async () => clients().length === 0);
+  return clients().map((p) => p.args);
+}
+
+/** Where runs with this HOME keep their masters (see lib/connection/persist.ts). */
+export function keptMastersDir(home: string): string {
+  return join(home, '.cache', 'run-playbook', 'cp');
+}
+
+/** The kept master socket of an inventory host whose variables are `vars`, for runs with this HOME. */
+export function keptMasterSocket(home: string, host: string, vars: Record<string, string>): string {
+  return join(keptMastersDir(home), persistSocketName(host, hostSsh(vars, host)));
+}
+
+/** Tells every master kept under this HOME to exit (a spec's teardown: they would idle out after 60 s). */
+export async function exitKeptMasters(home: string): Promise<void> {
+  const dir = keptMastersDir(home);
+  if (!existsSync(dir)) return;
+  await Promise.all(
+    readdirSync(dir).map((s) =>
+      runProcess(['ssh', '-O', 'exit', '-o', `ControlPath=${join(dir, s)}`, 'x'], Buffer.alloc(0)),
+    ),
+  );
 }
 
 /** Temp files of the atomic writer (`.run-playbook.*`) left in a directory. */
