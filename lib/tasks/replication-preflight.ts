@@ -147,7 +147,11 @@ function readPrimary(ctx: PlanContext, host: string, user: string) {
 
 async function probePrimary(ctx: PlanContext, f: Facts, host: string, user: string) {
   const t = pgTarget(peerVars(ctx, host));
-  const facts = await pgFacts(f, t);
+  // both only read: the probe's answer is looked at only once the facts say the server is a running primary
+  const [facts, r] = await Promise.all([
+    pgFacts(f, t),
+    f.run(sqlProbe(t, primaryProbeSql(user)), { user: t.osUser }),
+  ]);
   if (!facts.running || !facts.systemIdentifier)
     throw new ApplyError(
       `preflight: the primary ${host} does not answer: ${facts.downReason ?? 'not running'}`,
@@ -156,7 +160,6 @@ async function probePrimary(ctx: PlanContext, f: Facts, host: string, user: stri
     throw new ApplyError(
       `preflight: ${host} of the primary group is in recovery (a standby) and no other node answers as the primary: promote one (playbooks/promote.yml) and make it the primary in the inventory`,
     );
-  const r = await f.run(sqlProbe(t, primaryProbeSql(user)), { user: t.osUser });
   if (r.code !== 0) throw new CommandError(host, 'preflight probe of the primary', r.code, r.stderr);
   const [hba, own] = await Promise.all([
     f.file(facts.hbaFile, { user: t.osUser }),
@@ -188,9 +191,17 @@ export const replicationPreflight = defineTask<ReplicationPreflightArgs>({
   description: 'check primary and standbys before any change; decide the copy method (writes nothing)',
   schema,
   async plan(ctx, args) {
-    await checkInventoryPrimary(ctx, args.primary, args.standbys);
-    const p = await readPrimary(ctx, args.primary, args.user);
-    const standbys = await Promise.all(args.standbys.map((h) => readStandby(ctx, h)));
+    // every read at once (none writes); a failure is reported in this order, the most telling first: the
+    // inventory naming the wrong primary explains a primary that is in recovery
+    const [inventory, primary, found] = await Promise.allSettled([
+      checkInventoryPrimary(ctx, args.primary, args.standbys),
+      readPrimary(ctx, args.primary, args.user),
+      Promise.all(args.standbys.map((h) => readStandby(ctx, h))),
+    ]);
+    if (inventory.status === 'rejected') throw inventory.reason;
+    if (primary.status === 'rejected') throw primary.reason;
+    if (found.status === 'rejected') throw found.reason;
+    const [p, standbys] = [primary.value, found.value];
     const wanted: PreflightWanted = {
       user: args.user,
       authMethod: args.authMethod,
