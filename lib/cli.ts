@@ -8,9 +8,23 @@ import { redact } from './secret.js';
 // Everything else is imported when a command needs it: `--version` must not pay for ajv, handlebars and the
 // tasks (about 1 s of start-up on a busy 2-core machine).
 
-const version = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/** The package's version: its package.json is one level up from lib/ and dist/, two from the bundle in dist/bin/. */
+function packageVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const p = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version: string;
+      };
+      if (p.name === 'run-playbook') return p.version;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  return 'unknown';
+}
+
+const version = packageVersion();
 
 async function sandbox(a: CliArgs): Promise<number> {
   const { sandboxDown, sandboxUp } = await import('./sandbox/sandbox.js');
