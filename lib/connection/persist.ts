@@ -24,8 +24,8 @@ export function persistFor(ssh: HostSsh): string | undefined {
 }
 
 /** Where kept masters' sockets live: private to the user (0700), under ~/.cache, as Ansible's ~/.ansible/cp. */
-export function persistDir(): string {
-  return join(homedir(), '.cache', 'run-playbook', 'cp');
+export function persistDir(home: string = homedir()): string {
+  return join(home, '.cache', 'run-playbook', 'cp');
 }
 
 /** Makes the directory (0700) once per process, and refuses one that is not ours (another user's, a link). */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { persistSocketName } from '../../lib/connection/persist.js';
+import { persistDir, persistSocketName } from '../../lib/connection/persist.js';
 import { runProcess } from '../../lib/connection/process.js';
 import { hostSsh } from '../../lib/connection/ssh-config.js';
 import type { SshdHandle } from '../../lib/sandbox/sshd.js';
@@ -48,19 +48,14 @@ export async function sshClientsLeft(dir: string): Promise<string[]> {
   return clients().map((p) => p.args);
 }
 
-/** Where runs with this HOME keep their masters (see lib/connection/persist.ts). */
-export function keptMastersDir(home: string): string {
-  return join(home, '.cache', 'run-playbook', 'cp');
-}
-
 /** The kept master socket of an inventory host whose variables are `vars`, for runs with this HOME. */
 export function keptMasterSocket(home: string, host: string, vars: Record<string, string>): string {
-  return join(keptMastersDir(home), persistSocketName(host, hostSsh(vars, host)));
+  return join(persistDir(home), persistSocketName(host, hostSsh(vars, host)));
 }
 
 /** Tells every master kept under this HOME to exit (a spec's teardown: they would idle out after 60 s). */
 export async function exitKeptMasters(home: string): Promise<void> {
-  const dir = keptMastersDir(home);
+  const dir = persistDir(home);
   if (!existsSync(dir)) return;
   await Promise.all(
     readdirSync(dir).map((s) =>
