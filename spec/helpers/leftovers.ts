@@ -32,12 +32,6 @@ export function killAll(procs: readonly { pid: number }[]): void {
   }
 }
 
-/** Waits until no ssh process of a run that used `tmp` is left; returns those still there after the wait. */
-export async function sshLeftAfterRun(tmp: string): Promise<string[]> {
-  await eventually(async () => sshProcessesUnder(tmp).length === 0);
-  return sshProcessesUnder(tmp).map((p) => p.args);
-}
-
 /**
  * ssh clients (not masters) whose command line names a path under `dir`: a run leaves none, while the masters it
  * keeps (ControlPersist, the default) stay for the next run.
