@@ -91,7 +91,8 @@ function syncNames(mode: unknown, count: unknown, names: unknown, ...rest: unkno
   }
 }
 
-const helpers: Record<string, (...a: unknown[]) => unknown> = {
+/** Our helpers by name, as registered with handlebars (`__get`, `__id` and `__cap` are the rewrite's own). */
+export const HELPERS: Readonly<Record<string, (...a: unknown[]) => unknown>> = {
   __get: lookup as (...a: unknown[]) => unknown,
   __id: (v) => v,
   _: (v) => v,
@@ -123,7 +124,7 @@ const helpers: Record<string, (...a: unknown[]) => unknown> = {
 };
 /** Names a bare `{{name}}` calls as a helper: ours and handlebars' own. */
 export const HELPER_NAMES: ReadonlySet<string> = new Set([
-  ...Object.keys(helpers),
+  ...Object.keys(HELPERS),
   ...['blockHelperMissing', 'each', 'helperMissing', 'if', 'log', 'lookup', 'unless', 'with'],
 ]);
 
@@ -136,7 +137,7 @@ let hbEnv: typeof Handlebars | undefined;
 export function hb(): typeof Handlebars {
   if (hbEnv) return hbEnv;
   const h = (createRequire(import.meta.url)('handlebars') as typeof Handlebars).create();
-  for (const [name, fn] of Object.entries(helpers)) h.registerHelper(name, fn as Handlebars.HelperDelegate);
+  for (const [name, fn] of Object.entries(HELPERS)) h.registerHelper(name, fn as Handlebars.HelperDelegate);
   hbEnv = h;
   return h;
 }

@@ -1,6 +1,6 @@
 import { InputError, type Position } from '../errors.js';
 import { isHostData } from './host-data.js';
-import { HELPER_NAMES, hb, TemplateFault } from './template-helpers.js';
+import { hb, TemplateFault } from './template-helpers.js';
 import { renderSimple, simpleTemplate } from './template-simple.js';
 
 type Node = hbs.AST.Node;
@@ -167,9 +167,14 @@ function fail(e: unknown, tpl: string, where?: Position): never {
 /** Renders a template string. A string that is exactly one `{{expr}}` (trimmed) returns the value with its type. */
 export function renderString(tpl: string, vars: Record<string, unknown>, where?: Position): unknown {
   if (!tpl.includes('{{')) return tpl;
-  const simple = simpleTemplate(tpl, HELPER_NAMES);
+  const simple = simpleTemplate(tpl);
   const done = simple && renderSimple(simple, vars);
   if (done) return done.value;
+  return renderHandlebars(tpl, vars, where);
+}
+
+/** Renders a template with handlebars alone (renderString first tries the plain path; a spec compares both). */
+export function renderHandlebars(tpl: string, vars: Record<string, unknown>, where?: Position): unknown {
   const c = compile(tpl, where);
   const capture: { value?: unknown } = {};
   try {
@@ -214,7 +219,7 @@ const shift = (w: Position | undefined, by: number): Position | undefined =>
 
 /** Parses a template so that syntax errors surface at load time, with their position. */
 export function checkTemplate(tpl: string, where?: Position): void {
-  if (tpl.includes('{{') && !simpleTemplate(tpl, HELPER_NAMES)) compile(tpl, where);
+  if (tpl.includes('{{') && !simpleTemplate(tpl)) compile(tpl, where);
 }
 
 /** Renders a template file (the `template` task); errors point at `file:line:col` inside it. */

@@ -1,12 +1,17 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
+import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../lib/errors.js';
 import {
   checkTemplate,
   evalCondition,
   renderFile,
+  renderHandlebars,
   renderString,
   renderValue,
 } from '../../lib/model/template.js';
+import { simpleTemplate } from '../../lib/model/template-simple.js';
 
 const vars = {
   port: 5432,
@@ -116,21 +121,113 @@ describe('template', () => {
   });
 
   it('renders a plain `text {{ a.b }}` template (no handlebars) exactly as handlebars does', () => {
-    // `{{ _ x }}` (the identity helper) always goes through handlebars; `{{ x }}` takes the plain path when it can
     const values = { str: 'a b', n: 5, zero: 0, t: true, f: false, nul: null, list: [1, 2], o: { k: 'v' } };
     const v = { ...vars, ...values, deep: values };
     for (const name of [...Object.keys(values), ...Object.keys(values).map((k) => `deep.${k}`)]) {
-      for (const [plain, viaHbs] of [
-        [`{{ ${name} }}`, `{{ _ ${name} }}`],
-        [` {{${name}}} `, ` {{ _ ${name} }} `],
-        [`x={{ ${name} }}/{{ port }}`, `x={{ _ ${name} }}/{{ _ port }}`],
-      ] as const)
-        expect(renderString(plain, v), plain).to.deep.equal(renderString(viaHbs, v));
+      for (const tpl of [`{{ ${name} }}`, ` {{${name}}} `, `x={{ ${name} }}/{{ port }}`]) {
+        expect(simpleTemplate(tpl), tpl).not.to.equal(null);
+        expect(renderString(tpl, v), tpl).to.deep.equal(renderHandlebars(tpl, v));
+      }
     }
     expect(renderString('{{ this }}', vars)).to.deep.equal(vars);
     expect(renderString('{{ true }}', vars)).to.equal(true);
     expect(errorOf(() => renderString('a {{ port }} {{ nope.x }}', vars, where)).message).to.equal(
       "p.yml:3:26: undefined variable 'nope.x'",
     );
+  });
+
+  it('renders a helper call (no handlebars) exactly as handlebars does, errors included', () => {
+    const v = {
+      ...vars,
+      groups: { standby: ['db2', 'db3'], primary: ['db1'], empty: [] },
+      group: 'standby',
+      mode: 'off',
+      none: null,
+      changed: { changed: true },
+      hostvars: { db1: { pg_address: '10.0.0.1', pg_port: 5433 } },
+      primary_host: 'db1',
+      sync: ['db2'],
+    };
+    const templates = [
+      '{{ lookup groups group }}',
+      '{{ lookup groups "primary" }}',
+      "{{ lookup groups 'nope' }}",
+      '{{ lookup (lookup groups "primary") 0 }}',
+      '{{ lookup none "x" }}',
+      '{{ lookup name "length" }}',
+      "{{ ne mode 'disable' }}",
+      "{{ ternary (eq mode 'disable') 'host' 'hostssl' }}",
+      '{{ ternary none none undefined }}',
+      "{{ and (ne mode 'disable') (or changed.changed false) }}",
+      '{{ or (gt (length sync) 0) (eq mode "off") }}',
+      '{{ gte pg_version 13 }}',
+      '{{ (gte pg_version 12.5) }}',
+      '{{ not none }}',
+      '{{ default nope.x undefined }}',
+      '{{ default none 7 }}',
+      '{{ default port -1 }}',
+      "{{ hostvar primary_host 'pg_address' }}",
+      "{{ hostvar primary_host 'pg_port' }}",
+      "{{ synchronousStandbyNames 'first' 1 sync primary_host }}",
+      '{{ json (lookup groups group) }}',
+      'host={{ hostvar primary_host "pg_address" }} port={{ hostvar primary_host "pg_port" }}',
+      'x {{ lookup groups group }} y',
+      'x {{ default none null }} y',
+      '{{ join list "-" }}/{{ upper name }}',
+      '{{ length obj }}',
+      '{{ includes list 2 }}',
+      '{{ null }}',
+      "{{ 'text' }}",
+      '{{ _ port }}',
+      '{{ _ port  }} ',
+    ];
+    for (const tpl of templates) {
+      expect(simpleTemplate(tpl), tpl).not.to.equal(null);
+      expect(renderString(tpl, v), tpl).to.deep.equal(renderHandlebars(tpl, v));
+    }
+    // what the plain path cannot decide goes through handlebars, so errors keep their position
+    for (const tpl of [
+      "{{ ne nope 'disable' }}",
+      'x {{ and (ne mode "off") (eq missing.z 1) }}',
+      "{{ hostvar 'db9' 'pg_port' }}",
+      "{{ hostvar primary_host 'nope' }}",
+      "{{ synchronousStandbyNames 'bogus' 1 sync }}",
+      '{{ foo 1 }}',
+    ]) {
+      const fast = errorOf(() => renderString(tpl, v, where));
+      expect(fast.message, tpl).to.equal(errorOf(() => renderHandlebars(tpl, v, where)).message);
+    }
+    expect(errorOf(() => renderString("x {{ ne nope 'a' }}", v, where)).message).to.equal(
+      "p.yml:3:18: undefined variable 'nope'",
+    );
+    // shapes left to handlebars: hash arguments, blocks, `this`, data variables, whitespace control, escapes
+    for (const tpl of [
+      '{{ f a=1 }}',
+      '{{#if x}}y{{/if}}',
+      '{{ eq this 1 }}',
+      '{{ @root }}',
+      '{{~ x }}',
+      "{{ eq 'a\\b' x }}",
+    ])
+      expect(simpleTemplate(tpl), tpl).to.equal(null);
+  });
+
+  it('renders every template of the shipped playbooks and roles without handlebars', () => {
+    const files = ['playbooks', ...readdirSync('roles').map((r) => join('roles', r))].flatMap((d) =>
+      readdirSync(d, { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.yml'))
+        .map((f) => join(d, f)),
+    );
+    // every string, and each bare `when:` expression as the engine wraps it
+    const strings = (v: unknown, key = ''): string[] => {
+      if (typeof v === 'string') return key === 'when' && !v.includes('{{') ? [`{{ ${v} }}`] : [v];
+      if (!v || typeof v !== 'object') return [];
+      return Object.entries(v).flatMap(([k, x]) => strings(x, Array.isArray(v) ? key : k));
+    };
+    const found = files.flatMap((f) =>
+      strings(parseYaml(readFileSync(f, 'utf8'))).flatMap((s) => s.match(/\{\{[^{}]*\}\}/g) ?? []),
+    );
+    expect(found.length).to.be.greaterThan(60);
+    for (const tpl of found) expect(simpleTemplate(tpl), tpl).not.to.equal(null);
   });
 });
