@@ -19,6 +19,8 @@ export interface PgFacts {
   binDir: string;
   /** why the server could not be queried (psql's last line) */
   downReason?: string;
+  /** when running: pg_settings.context of every parameter, by name (lower case) */
+  contexts?: Readonly<Record<string, string>>;
 }
 
 /** Parses the output of {@link pgFactsProbe}. */
@@ -29,6 +31,11 @@ export function parsePgFacts(out: string, t: PgTarget): PgFacts {
       rest[0] ?? ''
     ).split('\x1f');
     const versionNum = Number(num);
+    const contexts: Record<string, string> = {};
+    for (const line of rest.slice(1)) {
+      const [name, context] = line.split('\x1f');
+      if (name && context) contexts[name] = context;
+    }
     return {
       running: true,
       version: versionNum >= 100000 ? Math.floor(versionNum / 10000) : Math.floor(versionNum / 100) / 100,
@@ -39,6 +46,7 @@ export function parsePgFacts(out: string, t: PgTarget): PgFacts {
       inRecovery: rec === 't',
       systemIdentifier: sysid || null,
       binDir,
+      contexts,
     };
   }
   const [reason = '', ver = '0', sysid = '', rec = 'f', configFile = '', hbaFile = ''] = rest;

@@ -58,12 +58,18 @@ const schema: JSONSchemaType<SetConfArgs> = {
   additionalProperties: false,
 };
 
-/** pg_settings.context of the names, from the running server: one query for all of them. */
+/** pg_settings.context of the names, from the running server (its facts carry them; else one query). */
 async function serverContexts(
   facts: Facts,
+  pg: PgFacts,
   t: PgTarget,
   names: readonly string[],
 ): Promise<Map<string, string>> {
+  const known = pg.contexts;
+  if (known) {
+    const found = names.map((n) => n.toLowerCase()).filter((n) => Object.hasOwn(known, n));
+    return new Map(found.map((n) => [n, known[n] as string]));
+  }
   const list = names.map((n) => sqlLiteral(n.toLowerCase())).join(', ');
   const sql = `select name, context from pg_settings where name in (${list});\n`;
   const out = await facts.read(sqlProbe(t, sql), { user: t.osUser });
@@ -112,7 +118,7 @@ async function planSetConf(ctx: PlanContext, args: SetConfArgs): Promise<Plan> {
     throw new InputError('setConf: no path given and the server config file is unknown (set pg_data_dir)');
   const names = Object.keys(args.settings);
   const contexts = pg.running
-    ? await serverContexts(ctx.facts, t, names)
+    ? await serverContexts(ctx.facts, pg, t, names)
     : await describedContexts(ctx.facts, pg, t, namesToAsk(names));
   checkSettings(args.settings, version, contexts);
   const autoConf = pg.dataDir ? `${pg.dataDir.replace(/\/+$/, '')}/postgresql.auto.conf` : undefined;
