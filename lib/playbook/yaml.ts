@@ -28,7 +28,8 @@ export function parseYaml(file: string, text: string): YamlFile {
     throw new InputError(what, { file, line: p.line, col: p.col });
   }
   const pos = (offset: number): Position => ({ file, ...lc.linePos(offset) });
-  flattenMergeKeys(doc, (n) => pos((n as Node | null)?.range?.[0] ?? 0));
+  // a merge key is a plain `<<`: text without one has nothing to flatten (the visit costs a few ms a file)
+  if (text.includes('<<')) flattenMergeKeys(doc, (n) => pos((n as Node | null)?.range?.[0] ?? 0));
   visit(doc, {
     Pair(_k, pair) {
       if (isCollection(pair.key)) {
@@ -74,7 +75,19 @@ export async function loadYamlFile(file: string): Promise<YamlFile> {
     throw new InputError(`cannot read: ${(e as Error).message}`, { file });
   }
   const plain = fileText(text, file);
+  // a role's defaults are read again for every play that names the role: parse each text once
+  const key = `${file}\0${plain.text}`;
+  const hit = plain.encrypted ? undefined : parsed.get(key);
+  if (hit) return { ...hit, data: structuredClone(hit.data) };
   const y = parseYaml(file, plain.text);
   if (plain.encrypted) markSecretLeaves(y.data);
+  else if (!plain.text.includes('!vault')) {
+    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value ?? '');
+    parsed.set(key, { ...y, data: structuredClone(y.data) });
+  }
   return y;
 }
+
+/** Parsed files by name and text; their data is cloned for each caller, who may change it. */
+const parsed = new Map<string, YamlFile>();
+const PARSED_MAX = 32;

@@ -1,8 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { InputError } from '../../lib/errors.js';
 import { renderValue } from '../../lib/model/template.js';
 import { loadPlaybook } from '../../lib/playbook/index.js';
+import { loadYamlFile } from '../../lib/playbook/yaml.js';
 import { fakeRegistry } from './registry.js';
 
 const dir = resolve('spec/fixtures/playbooks');
@@ -153,5 +156,22 @@ describe('loadPlaybook', () => {
     const [play] = await loadPlaybook(fixture('site.yml'), loader);
     expect(asked).to.equal(1);
     expect(play?.tasks.length).to.be.greaterThan(0);
+  });
+
+  it('parses a file read twice once, each caller getting its own data; a changed file is parsed again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rp-yaml-'));
+    try {
+      const file = join(dir, 'main.yml');
+      writeFileSync(file, 'a: {b: [1, 2]}\nbase: &x {k: 1}\nm:\n  <<: *x\n  j: 2\n');
+      const first = await loadYamlFile(file);
+      (first.data as { a: { b: number[] } }).a.b.push(3);
+      const second = await loadYamlFile(file);
+      expect(second.data).to.deep.equal({ a: { b: [1, 2] }, base: { k: 1 }, m: { k: 1, j: 2 } });
+      expect(second.at(['m', 'j'])).to.deep.equal({ file, line: 5, col: 6 });
+      writeFileSync(file, 'a: 1\n');
+      expect((await loadYamlFile(file)).data).to.deep.equal({ a: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
