@@ -22,7 +22,11 @@ describe('pg facts', function () {
       expect(up.configFile).to.equal(`${c.dataDir}/postgresql.conf`);
       expect(up.systemIdentifier).to.match(/^\d{10,}$/);
       // every parameter's context comes with them, so setConf needs no query of its own
-      expect(up.contexts).to.include({ wal_level: 'postmaster', archive_command: 'sighup', work_mem: 'user' });
+      expect(up.contexts).to.include({
+        wal_level: 'postmaster',
+        archive_command: 'sighup',
+        work_mem: 'user',
+      });
       expect(Object.keys(up.contexts ?? {}).length).to.be.greaterThan(300);
       const sysid = (await c.psql('select system_identifier from pg_control_system()')).trim();
       expect(up.systemIdentifier).to.equal(sysid);
