@@ -166,11 +166,15 @@ function fail(e: unknown, tpl: string, where?: Position): never {
 
 /** Renders a template string. A string that is exactly one `{{expr}}` (trimmed) returns the value with its type. */
 export function renderString(tpl: string, vars: Record<string, unknown>, where?: Position): unknown {
-  if (!tpl.includes('{{')) return tpl;
+  const plain = renderPlain(tpl, vars);
+  return plain ? plain.value : renderHandlebars(tpl, vars, where);
+}
+
+/** The template's value when it needs no handlebars (no template, or a plain shape), else undefined. */
+function renderPlain(tpl: string, vars: Record<string, unknown>): { value: unknown } | undefined {
+  if (!tpl.includes('{{')) return { value: tpl };
   const simple = simpleTemplate(tpl);
-  const done = simple && renderSimple(simple, vars);
-  if (done) return done.value;
-  return renderHandlebars(tpl, vars, where);
+  return (simple && renderSimple(simple, vars)) || undefined;
 }
 
 /** Renders a template with handlebars alone (renderString first tries the plain path; a spec compares both). */
@@ -195,7 +199,12 @@ export function renderValue(
   where?: Position | ((path: string[]) => Position | undefined),
   at: string[] = [],
 ): unknown {
-  if (typeof v === 'string') return renderString(v, vars, typeof where === 'function' ? where(at) : where);
+  if (typeof v === 'string') {
+    // a leaf's position is looked up only when handlebars renders it (it is needed for an error)
+    const plain = renderPlain(v, vars);
+    if (plain) return plain.value;
+    return renderHandlebars(v, vars, typeof where === 'function' ? where(at) : where);
+  }
   if (isHostData(v)) return v;
   if (Array.isArray(v)) return v.map((x, i) => renderValue(x, vars, where, [...at, String(i)]));
   if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
