@@ -19,6 +19,8 @@ export interface PgFacts {
   binDir: string;
   /** why the server could not be queried (psql's last line) */
   downReason?: string;
+  /** a running primary's timeline (of its current WAL file; a standby's is not read here) */
+  timeline?: number;
   /** when running: pg_settings.context of every parameter, by name (lower case) */
   contexts?: Readonly<Record<string, string>>;
 }
@@ -27,7 +29,7 @@ export interface PgFacts {
 export function parsePgFacts(out: string, t: PgTarget): PgFacts {
   const [binDir = '', state, ...rest] = out.split('\n');
   if (state === 'RUNNING') {
-    const [num = '0', dataDir = '', configFile = '', hbaFile = '', rec = 'f', sysid = ''] = (
+    const [num = '0', dataDir = '', configFile = '', hbaFile = '', rec = 'f', sysid = '', tli = '0'] = (
       rest[0] ?? ''
     ).split('\x1f');
     const versionNum = Number(num);
@@ -47,6 +49,7 @@ export function parsePgFacts(out: string, t: PgTarget): PgFacts {
       systemIdentifier: sysid || null,
       binDir,
       contexts,
+      ...(Number(tli) > 0 ? { timeline: Number(tli) } : {}),
     };
   }
   const [reason = '', ver = '0', sysid = '', rec = 'f', configFile = '', hbaFile = ''] = rest;

@@ -42,8 +42,8 @@ export function filesProbe(paths: readonly string[]): Probe {
  */
 const READ_ONLY = raw(`PGOPTIONS="\${PGOPTIONS:-} -c default_transaction_read_only=on"`);
 
-// then every parameter's context (setConf's "needs a restart/reload"): about 10 kB, no extra round trip
-const PG_SQL = `select current_setting('server_version_num'), current_setting('data_directory'), current_setting('config_file'), current_setting('hba_file'), pg_is_in_recovery(), (select system_identifier from pg_control_system()); select name, context from pg_settings`;
+// a primary's timeline (its current WAL file's), then every parameter's context (setConf's "needs a restart/reload"): about 10 kB, no extra round trip
+const PG_SQL = `select current_setting('server_version_num'), current_setting('data_directory'), current_setting('config_file'), current_setting('hba_file'), pg_is_in_recovery(), (select system_identifier from pg_control_system()), case when pg_is_in_recovery() then 0 else ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int end; select name, context from pg_settings`;
 
 /**
  * A server's facts in one script: ask the server (read-only); when it does not answer, read the data dir

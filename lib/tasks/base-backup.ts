@@ -114,8 +114,9 @@ const schema: JSONSchemaType<BaseBackupArgs> = {
 const asSecret = (p: string | Secret | undefined): Secret | undefined =>
   p === undefined ? undefined : p instanceof Secret ? p : new Secret(p);
 
-/** The primary's current timeline (a target on a newer one was promoted). */
-async function primaryTimeline(ctx: PlanContext, from: string, pt: PgTarget): Promise<number> {
+/** The primary's current timeline (a target on a newer one was promoted): from its facts, else asked. */
+async function primaryTimeline(ctx: PlanContext, from: string, pt: PgTarget, p: PgFacts): Promise<number> {
+  if (p.timeline) return p.timeline;
   const sql = 'SELECT timeline_id FROM pg_control_checkpoint()';
   const r = await ctx.factsOf(from).run(sqlProbe(pt, sql), { user: pt.osUser });
   const tl = r.code === 0 ? Number(r.stdout.trim()) : 0;
@@ -228,14 +229,16 @@ export const baseBackup = defineTask<BaseBackupArgs>({
     const p = await pgFacts(ctx.factsOf(args.from), pt);
     if (!p.running || !p.systemIdentifier)
       throw new ApplyError(`the primary ${args.from} does not answer: ${p.downReason ?? 'not running'}`);
-    const [probe, timeline] = await Promise.all([
+    // this host's own facts are read beside the target's state (only reads): the tasks after this one need them
+    const [probe, timeline, ownFacts] = await Promise.all([
       ctx.facts.read(backupTarget(t, dataDir), { user: t.osUser }),
-      primaryTimeline(ctx, args.from, pt),
+      primaryTimeline(ctx, args.from, pt, p),
+      pgFacts(ctx.facts, t),
     ]);
     const state = parseTargetState(probe);
     const primary: PrimaryView = { name: args.from, systemIdentifier: p.systemIdentifier, timeline };
     // a server running there says itself whether it is in recovery
-    const own = state.running ? await pgFacts(ctx.facts, t) : undefined;
+    const own = state.running ? ownFacts : undefined;
     const d = decideTarget(state, primary, {
       host: ctx.host,
       dataDir,

@@ -28,6 +28,7 @@ describe('pg facts', function () {
         work_mem: 'user',
       });
       expect(Object.keys(up.contexts ?? {}).length).to.be.greaterThan(300);
+      expect(up.timeline).to.equal(1); // a primary's current timeline, which baseBackup compares a target's with
       const sysid = (await c.psql('select system_identifier from pg_control_system()')).trim();
       expect(up.systemIdentifier).to.equal(sysid);
       await c.stop();
