@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createConnections } from '../connection/index.js';
 import { ExitCode, signalExitCode } from '../errors.js';
-import { HostMemory } from '../facts/facts.js';
+import { HostMemory, ReadFiles } from '../facts/facts.js';
 import { hostVars, type Inventory, loadInventory, selectHosts } from '../inventory/index.js';
 import type { EventSink } from '../model/events.js';
 import { emptyStats, type HostStats } from '../model/results.js';
@@ -125,7 +125,8 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
     });
   });
   const involved = [...new Set(hostsOf.flat())];
-  const memories = new Map([...inventory.hosts.keys()].map((h) => [h, new HostMemory()]));
+  const read = new ReadFiles();
+  const memories = new Map([...inventory.hosts.keys()].map((h) => [h, new HostMemory(read)]));
   const rsBase = {
     inventory,
     tasks,
@@ -141,7 +142,7 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
     conn: () => {
       throw new Error('no connections during preflight');
     },
-    memory: (h) => memories.get(h) ?? new HostMemory(),
+    memory: (h) => memories.get(h) ?? new HostMemory(read),
     inventoryVars,
     registered: new Map(),
     stats: new Map(),

@@ -14,12 +14,37 @@ export type Prober = (
 export type ProbeOptions = Omit<ExecOptions, 'become' | 'stdin'> & { user?: string };
 
 /**
- * What one host run knows: a cache of probes (once per host per run) and, in check mode, the overlay of
- * planned file writes, so a later task plans against the predicted content.
+ * Files read during a run, by host, user and path, shared by the hosts' memories: a later task that reads the
+ * same file (setConf after setConf, hbaRule after the preflight's pg_hba check) costs no round trip. Everything
+ * is forgotten once any task applies anything on any host (a task may act on a peer). A write still refuses a
+ * file that changed since it was read (apply.ts compares the planned `before`).
+ */
+export class ReadFiles {
+  private readonly files = new Map<string, FileState>();
+
+  get(host: string, user: string | undefined, path: string): FileState | undefined {
+    return this.files.get(`${host}\0${user ?? ''}\0${path}`);
+  }
+
+  set(host: string, user: string | undefined, st: FileState): void {
+    this.files.set(`${host}\0${user ?? ''}\0${st.path}`, st);
+  }
+
+  clear(): void {
+    this.files.clear();
+  }
+}
+
+/**
+ * What one host run knows: a cache of probes (once per host per run), the files read (shared by the run's
+ * hosts, see {@link ReadFiles}) and, in check mode, the overlay of planned file writes, so a later task plans
+ * against the predicted content.
  */
 export class HostMemory {
   readonly cache = new Map<string, Promise<unknown>>();
   readonly overlay = new Map<string, FileState>();
+
+  constructor(readonly files: ReadFiles = new ReadFiles()) {}
 
   /** Forgets cached facts whose key starts with a prefix (all when omitted). */
   forget(prefix = ''): void {
@@ -29,8 +54,6 @@ export class HostMemory {
 
 /** The read-only view of a host that a task's plan() gets. */
 export class Facts {
-  private readonly seen = new Map<string, FileState>();
-
   constructor(
     readonly host: string,
     private readonly probe: Prober,
@@ -70,21 +93,25 @@ export class Facts {
   }
 
   /**
-   * Several files in one round trip (a planner that needs five files asks once). What this plan has read is
-   * kept until the plan's actions are applied ({@link forgetFiles}), so a later `file()` costs nothing.
+   * Several files in one round trip (a planner that needs five files asks once). What was read is kept until
+   * a task's actions are applied ({@link forgetFiles}), so a later `file()` of this or another task costs nothing.
    */
   async files(paths: readonly string[], opts?: { user?: string }): Promise<FileState[]> {
-    const known = (p: string) => this.memory.overlay.get(p) ?? this.seen.get(p);
+    const read = this.memory.files;
+    const known = (p: string) => this.memory.overlay.get(p) ?? read.get(this.host, opts?.user, p);
     const missing = [...new Set(paths.filter((p) => !known(p)))];
     if (missing.length > 0) {
       const states = parseFilesProbe(missing, await this.read(filesProbe(missing), opts));
-      for (const st of states) this.seen.set(st.path, st);
+      for (const st of states) read.set(this.host, opts?.user, st);
+      // what was just read is returned even if an apply elsewhere emptied the cache meanwhile
+      const fresh = new Map(states.map((st) => [st.path, st]));
+      return paths.map((p) => (this.memory.overlay.get(p) ?? fresh.get(p) ?? known(p)) as FileState);
     }
     return paths.map((p) => known(p) as FileState);
   }
 
-  /** Forgets the files read while planning: the actions have changed them. */
+  /** Forgets the files read (on every host): applied actions have changed some. */
   forgetFiles(): void {
-    this.seen.clear();
+    this.memory.files.clear();
   }
 }

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { localFacts } from '../helpers/local-facts.js';
+import { Facts, HostMemory, ReadFiles } from '../../lib/facts/facts.js';
+import { localFacts, runLocal } from '../helpers/local-facts.js';
 
 /** Reading several files in one round trip: any bytes, directories, missing files, and the per-plan cache. */
 describe('facts: files', () => {
@@ -37,5 +38,37 @@ describe('facts: files', () => {
     expect((await facts.file(path)).content).to.equal(first.content);
     facts.forgetFiles();
     expect((await facts.file(path)).content).to.equal('changed');
+  });
+
+  it("shares what was read between a run's tasks, by host and user, until anything is applied on any host", async () => {
+    const read = new ReadFiles();
+    const h1 = new HostMemory(read);
+    const h2 = new HostMemory(read);
+    let probes = 0;
+    const counting = (host: string, memory: HostMemory) =>
+      new Facts(
+        host,
+        (cmd) => {
+          probes++;
+          return runLocal(cmd);
+        },
+        memory,
+      );
+    const path = join(dir, 'shared');
+    writeFileSync(path, 'one');
+    expect((await counting('h1', h1).file(path)).content).to.equal('one');
+    writeFileSync(path, 'two');
+    // a later task on the same host, as the same user: no probe, what was read
+    expect((await counting('h1', h1).file(path)).content).to.equal('one');
+    expect(probes).to.equal(1);
+    // another user, or another host: read again
+    expect((await counting('h1', h1).file(path, { user: 'root' })).content).to.equal('two');
+    expect((await counting('h2', h2).file(path)).content).to.equal('two');
+    expect(probes).to.equal(3);
+    // a task applied on h2: h1's reads are forgotten too (a task may act on a peer)
+    counting('h2', h2).forgetFiles();
+    writeFileSync(path, 'three');
+    expect((await counting('h1', h1).file(path)).content).to.equal('three');
+    expect(probes).to.equal(4);
   });
 });
