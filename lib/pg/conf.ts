@@ -218,11 +218,30 @@ export function parseConf(text: string, file: string): ConfLine[] {
   if (hit) return [...hit];
   const raws = text.split('\n');
   if (raws.length > 0 && raws[raws.length - 1] === '') raws.pop();
-  const lines = raws.map((raw, i) => Object.freeze(parseLine({ file, line: i + 1, raw })));
+  const lines = raws.map(
+    (raw, i) => Object.freeze({ file, line: i + 1, raw, ...classified(raw) }) as ConfLine,
+  );
   if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value as string);
   parsed.set(key, lines);
   return [...lines];
 }
+
+/**
+ * A line's classification depends on its text alone; a file edited in a run (each setConf of a check run plans
+ * against the text the previous one predicted) is mostly the same lines, so each distinct line is lexed once.
+ */
+function classified(raw: string): Omit<ConfLine, keyof LineBase> {
+  let c = byText.get(raw);
+  if (!c) {
+    const { file: _f, line: _l, raw: _r, ...rest } = parseLine({ file: '', line: 0, raw });
+    c = rest;
+    if (byText.size >= BY_TEXT_MAX) byText.clear();
+    byText.set(raw, c);
+  }
+  return c;
+}
+const byText = new Map<string, Omit<ConfLine, keyof LineBase>>();
+const BY_TEXT_MAX = 8192;
 
 // A run reads the same postgresql.conf in several tasks (each setConf plans against it, the service task reads
 // the port): the parse of the same text is kept, the oldest first out. Lines are frozen, so no caller can change

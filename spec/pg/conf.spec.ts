@@ -39,6 +39,15 @@ describe('pg/conf parseConf', () => {
     expect((parseConf(text.replace('5433', '5434'), 'same.conf')[0] as SettingLine).value).to.equal('5434');
   });
 
+  it('classifies a line the same wherever it is, each parse giving its own file and line numbers', () => {
+    const a = parseConf("#wal_level = replica\nport = 5433 # here\nbad = 'x\n", 'a.conf');
+    const b = parseConf("# prose\nbad = 'x\nport = 5433 # here\n#wal_level = replica\n", 'b.conf');
+    expect(b[3]).to.deep.equal({ ...a[0], file: 'b.conf', line: 4 });
+    expect(b[2]).to.deep.equal({ ...a[1], file: 'b.conf', line: 3 });
+    expect(b[1]).to.deep.include({ kind: 'error', file: 'b.conf', line: 2, col: 7 });
+    expect(a[2]).to.deep.include({ kind: 'error', file: 'a.conf', line: 3, col: 7 });
+  });
+
   it('reads name = value and name value (the = is optional)', () => {
     expect(setting('wal_level = replica')).to.include({
       name: 'wal_level',
