@@ -38,10 +38,21 @@ export class Sessions {
 
   constructor(private readonly o: SessionsOptions) {}
 
-  /** Starts the login user's first session (this also opens the ssh master); ConnectError when it fails. */
-  async open(): Promise<void> {
-    const s = await this.acquire(undefined);
-    this.release(undefined, s);
+  /**
+   * Starts a first session (this also opens the ssh master): `become`'s, or the login user's when none is given
+   * or when becoming fails (sudo asking a password is a task's failure later, not the host unreachable);
+   * ConnectError when the host cannot be reached.
+   */
+  async open(become?: Become): Promise<void> {
+    if (become) {
+      try {
+        this.release(become, await this.acquire(become));
+        return;
+      } catch (e) {
+        if (!(e instanceof SessionStartError)) throw e;
+      }
+    }
+    this.release(undefined, await this.acquire(undefined));
   }
 
   /** Runs one script; a non-zero exit is a result, a lost or unreachable host a ConnectError. */

@@ -4,7 +4,7 @@ import { buildScript, displayCommand, needsBecome } from './become.js';
 import { runProcess, spawnProcess, stdinBytes } from './process.js';
 import { commandScript, KILL_AFTER_SEC, sessionCommand } from './session-script.js';
 import { Sessions } from './sessions.js';
-import type { Connection, ExecOptions, ExecResult, Spawned } from './types.js';
+import type { Become, Connection, ExecOptions, ExecResult, Spawned } from './types.js';
 
 /** How to reach one inventory host through OpenSSH. */
 export interface SshConnectionOptions {
@@ -87,16 +87,21 @@ export class SshConnection implements Connection {
     return this.login;
   }
 
-  /** Opens the master with the login user's first session, so a fan-out that follows shares it. Throws ConnectError. */
-  open(): Promise<void> {
+  /**
+   * Opens the master with a first session, so a fan-out that follows shares it: the `become` user's when the
+   * first commands run as that user (a login session nothing would use costs a session start), else the login
+   * user's. Throws ConnectError.
+   */
+  open(become?: Become): Promise<void> {
     // after close() (the end of a run, or a signal) nothing may open a new master behind the run's back
     if (this.closed) return Promise.reject(new ConnectError(this.host, `${this.host}: connection closed`));
-    this.opening ??= this.doOpen();
+    this.opening ??= this.doOpen(become);
     return this.opening;
   }
 
-  private async doOpen(): Promise<void> {
-    const [, user] = await Promise.all([this.sessions.open(), this.resolveUser()]);
+  private async doOpen(become: Become | undefined): Promise<void> {
+    const first = become && this.login !== undefined && needsBecome(become, this.login) ? become : undefined;
+    const [, user] = await Promise.all([this.sessions.open(first), this.resolveUser()]);
     this.login ??= user;
   }
 

@@ -40,8 +40,11 @@ export interface Connection {
   readonly host: string;
   /** The user commands run as before become. */
   readonly user: string | undefined;
-  /** Opens the transport (e.g. the ssh ControlMaster); idempotent. Throws ConnectError. */
-  open(): Promise<void>;
+  /**
+   * Opens the transport (e.g. the ssh ControlMaster); idempotent. Throws ConnectError. `become`: the user the
+   * first commands will run as, whose session may open the transport instead of the login user's.
+   */
+  open(become?: Become): Promise<void>;
   exec(cmd: Cmd, opts?: ExecOptions): Promise<ExecResult>;
   /**
    * Starts a command whose stdout is a stream; call after open(). With the `stdin` option it is written and

@@ -1,11 +1,11 @@
-import { becomeFromVars } from '../connection/index.js';
+import { type Become, becomeFromVars } from '../connection/index.js';
 import { ConnectError, InputError, RunPlaybookError } from '../errors.js';
 import { Facts } from '../facts/facts.js';
 import { groupsMap } from '../inventory/index.js';
 import { hostData } from '../model/host-data.js';
 import type { TaskResult } from '../model/results.js';
 import { evalCondition, renderString, renderValue } from '../model/template.js';
-import type { Play, TaskNode } from '../playbook/index.js';
+import { filterTags, type Play, type TaskNode } from '../playbook/index.js';
 import { markSecret, redact } from '../secret.js';
 import { executeTask, proberFor } from './execute.js';
 import { signalName, throwIfStopped } from './interrupt.js';
@@ -67,6 +67,37 @@ export function normaliseArgs(action: string, args: unknown): unknown {
   return action === 'command' && (typeof args === 'string' || Array.isArray(args)) ? { cmd: args } : args;
 }
 
+/** Whom a task runs as: its become settings over the play's, the user rendered with the host's vars. */
+function taskBecome(play: Play, task: TaskNode, vars: Record<string, unknown>): Become | undefined {
+  const becomeUser = task.becomeUser ?? play.becomeUser;
+  return becomeFromVars(vars, {
+    become: task.become ?? play.become,
+    becomeUser: becomeUser === undefined ? undefined : String(renderString(becomeUser, vars, task.where)),
+    becomeMethod: task.becomeMethod ?? play.becomeMethod,
+  });
+}
+
+/**
+ * Whom a host's first task of the run runs as, so its first session (the one that opens the ssh master) can be
+ * that user's; undefined when it cannot be known before the task runs (a loop variable, a registered result).
+ */
+export function firstBecome(
+  rs: RunState,
+  plays: readonly Play[],
+  hostsOf: readonly string[][],
+  host: string,
+): Become | undefined {
+  const i = hostsOf.findIndex((hosts) => hosts.includes(host));
+  const play = plays[i];
+  const task = play && filterTags(play.tasks, rs.tags, rs.skipTags)[0];
+  if (!play || !task) return undefined;
+  try {
+    return taskBecome(play, task, varsFor(rs, play, task, host, hostsOf[i] ?? []));
+  } catch {
+    return undefined;
+  }
+}
+
 async function once(
   rs: RunState,
   play: Play,
@@ -86,12 +117,7 @@ async function once(
   );
   validateArgs(def, args, (p) => task.argWhere(p) ?? task.where);
   markSecretArgs(def.secretArgs, args);
-  const becomeUser = task.becomeUser ?? play.becomeUser;
-  const become = becomeFromVars(vars, {
-    become: task.become ?? play.become,
-    becomeUser: becomeUser === undefined ? undefined : String(renderString(becomeUser, vars, task.where)),
-    becomeMethod: task.becomeMethod ?? play.becomeMethod,
-  });
+  const become = taskBecome(play, task, vars);
   // another host (a primary) is reached as its own inventory says, with this task's become on or off
   const peerBecome = (other: string) =>
     becomeFromVars(rs.inventoryVars(other), { become: task.become ?? play.become });

@@ -9,6 +9,7 @@ import { emptyStats, type HostStats } from '../model/results.js';
 import { renderString } from '../model/template.js';
 import { loadPlaybook, type Play } from '../playbook/index.js';
 import type { AnyTask } from '../tasks/define.js';
+import { firstBecome } from './host-task.js';
 import { never, type RunSignals, signalName, whenAborted } from './interrupt.js';
 import { runPlay } from './play.js';
 import { pool } from './pool.js';
@@ -179,7 +180,7 @@ export async function runPlaybook(file: string, opts: RunOptions): Promise<RunSu
   const warm = pool([...new Set(hostsOf.flat())], rs.forks, (h) =>
     conns
       .get(h)
-      .open()
+      .open(firstBecome(rs, plays, hostsOf, h))
       .catch(() => undefined),
   );
   try {

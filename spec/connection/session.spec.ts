@@ -67,11 +67,15 @@ describe('connection: persistent sessions over ssh', function () {
   let dir: string;
   let conn: SshConnection;
 
-  const connect = (graceSec?: number, startTimeoutSec?: number): SshConnection =>
+  const connect = (
+    graceSec?: number,
+    startTimeoutSec?: number,
+    controlPath = join(dir, `cm-${Math.random().toString(36).slice(2, 8)}`),
+  ): SshConnection =>
     new SshConnection({
       host: '127.0.0.1',
       user: 'root',
-      controlPath: join(dir, `cm-${Math.random().toString(36).slice(2, 8)}`),
+      controlPath,
       flags: [
         ...['-p', String(sshd.port), '-i', sshd.keyFile],
         ...['-o', `UserKnownHostsFile=${sshd.knownHosts}`, '-o', 'StrictHostKeyChecking=yes'],
@@ -113,6 +117,33 @@ describe('connection: persistent sessions over ssh', function () {
     const r = await conn.exec(sh`sleep 3016 & echo started`);
     expect(r).to.deep.equal({ code: 0, stdout: 'started\n', stderr: '' });
     killAll(withArgv('sleep 3016'));
+  });
+
+  it("opens the master with the first commands' become user, or the login user's when becoming fails", async () => {
+    const clients = (cp: string) => procs().filter((p) => p.argv.startsWith('ssh ') && p.argv.includes(cp));
+    const cp = join(dir, 'cm-first-postgres');
+    const c = connect(undefined, undefined, cp);
+    try {
+      await c.open({ user: 'postgres', method: 'runuser' });
+      // the one session open() started is postgres's: no login session that nothing would use
+      expect(clients(cp).map((p) => p.argv.includes('runuser -u postgres'))).to.deep.equal([true]);
+      const r = await c.exec(sh`id -un`, { become: { user: 'postgres', method: 'runuser' } });
+      expect(r.stdout).to.equal('postgres\n');
+      expect(clients(cp)).to.have.length(1);
+    } finally {
+      await c.close();
+    }
+    const refused = join(dir, 'cm-first-refused');
+    const d = connect(undefined, undefined, refused);
+    try {
+      await d.open({ user: 'no-such-user-9', method: 'sudo' });
+      expect(clients(refused).map((p) => p.argv.includes('sudo'))).to.deep.equal([false]);
+      const r = await d.exec(sh`true`, { become: { user: 'no-such-user-9', method: 'sudo' } });
+      expect(r.code).to.not.equal(0);
+      expect((await d.exec(sh`id -un`)).stdout).to.equal('root\n');
+    } finally {
+      await d.close();
+    }
   });
 
   it('reports a become that sudo refuses as the command failing, not as an unreachable host', async () => {
