@@ -64,7 +64,7 @@ export function planContext(h: HostRuntime, o: ExecuteOptions): PlanContext {
     host: h.name,
     vars: o.vars,
     check: o.check,
-    facts: new Facts(h.name, proberFor(h.conn, o.become), h.memory),
+    facts: new Facts(h.name, proberFor(h.conn, o.become), h.memory, o.become?.user),
     user: o.become?.user ?? h.conn.user,
     baseDirs: o.baseDirs,
     factsOf: o.factsOf,

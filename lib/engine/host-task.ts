@@ -128,7 +128,8 @@ async function once(
     baseDirs: task.baseDirs,
     factsOf: (other: string): Facts => {
       if (!rs.inventory.hosts.has(other)) throw new InputError(`unknown host '${other}'`, task.where);
-      return new Facts(other, proberFor(rs.conn(other), peerBecome(other)), rs.memory(other));
+      const as = peerBecome(other);
+      return new Facts(other, proberFor(rs.conn(other), as), rs.memory(other), as?.user);
     },
     progress: (message) => rs.emit({ type: 'progress', host, message }),
     stop: rs.stop,

@@ -54,10 +54,12 @@ export class HostMemory {
 
 /** The read-only view of a host that a task's plan() gets. */
 export class Facts {
+  /** `asUser`: whom a probe that names no user runs as (the task's become user; none for the login user) */
   constructor(
     readonly host: string,
     private readonly probe: Prober,
     readonly memory: HostMemory,
+    private readonly asUser?: string,
   ) {}
 
   /**
@@ -98,11 +100,13 @@ export class Facts {
    */
   async files(paths: readonly string[], opts?: { user?: string }): Promise<FileState[]> {
     const read = this.memory.files;
-    const known = (p: string) => this.memory.overlay.get(p) ?? read.get(this.host, opts?.user, p);
+    // kept by the user who read it: what root could read, postgres may not
+    const user = opts?.user ?? this.asUser;
+    const known = (p: string) => this.memory.overlay.get(p) ?? read.get(this.host, user, p);
     const missing = [...new Set(paths.filter((p) => !known(p)))];
     if (missing.length > 0) {
       const states = parseFilesProbe(missing, await this.read(filesProbe(missing), opts));
-      for (const st of states) read.set(this.host, opts?.user, st);
+      for (const st of states) read.set(this.host, user, st);
       // what was just read is returned even if an apply elsewhere emptied the cache meanwhile
       const fresh = new Map(states.map((st) => [st.path, st]));
       return paths.map((p) => (this.memory.overlay.get(p) ?? fresh.get(p) ?? known(p)) as FileState);

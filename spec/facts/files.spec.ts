@@ -45,7 +45,7 @@ describe('facts: files', () => {
     const h1 = new HostMemory(read);
     const h2 = new HostMemory(read);
     let probes = 0;
-    const counting = (host: string, memory: HostMemory) =>
+    const counting = (host: string, memory: HostMemory, asUser?: string) =>
       new Facts(
         host,
         (cmd) => {
@@ -53,6 +53,7 @@ describe('facts: files', () => {
           return runLocal(cmd);
         },
         memory,
+        asUser,
       );
     const path = join(dir, 'shared');
     writeFileSync(path, 'one');
@@ -61,14 +62,16 @@ describe('facts: files', () => {
     // a later task on the same host, as the same user: no probe, what was read
     expect((await counting('h1', h1).file(path)).content).to.equal('one');
     expect(probes).to.equal(1);
-    // another user, or another host: read again
+    // another user (asked for, or the task's become user), or another host: read again
     expect((await counting('h1', h1).file(path, { user: 'root' })).content).to.equal('two');
+    expect((await counting('h1', h1, 'postgres').file(path)).content).to.equal('two');
+    expect((await counting('h1', h1, 'postgres').file(path, { user: 'postgres' })).content).to.equal('two');
     expect((await counting('h2', h2).file(path)).content).to.equal('two');
-    expect(probes).to.equal(3);
+    expect(probes).to.equal(4);
     // a task applied on h2: h1's reads are forgotten too (a task may act on a peer)
     counting('h2', h2).forgetFiles();
     writeFileSync(path, 'three');
     expect((await counting('h1', h1).file(path)).content).to.equal('three');
-    expect(probes).to.equal(4);
+    expect(probes).to.equal(5);
   });
 });
