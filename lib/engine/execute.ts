@@ -116,11 +116,16 @@ export async function executeTask(
   }
   throwIfStopped(o.stop, 'planned, nothing applied');
   const target = { conn: h.conn, become: o.become, peer: o.peer, progress: o.progress, stop: o.stop };
-  const out = await applyActions(target, plan.actions);
-  // what was read stays true when nothing was applied (a no-op task keeps the run's facts and files)
-  if (plan.actions.length > 0) {
-    for (const prefix of plan.invalidates ?? []) h.memory.forget(prefix);
-    ctx.facts.forgetFiles();
+  let out: Awaited<ReturnType<typeof applyActions>>;
+  try {
+    out = await applyActions(target, plan.actions);
+  } finally {
+    // what was read stays true when nothing was applied (a no-op task keeps the run's facts and files); after
+    // an apply, even one that failed halfway (a later task may run: ignore_errors), it may not
+    if (plan.actions.length > 0) {
+      for (const prefix of plan.invalidates ?? []) h.memory.forget(prefix);
+      ctx.facts.forgetFiles();
+    }
   }
   const verified = plan.verify ? await verifyOrUndo(plan, ctx, target) : undefined;
   const data: Record<string, unknown> = { ...plan.data, ...verified, changed: status === 'changed' };

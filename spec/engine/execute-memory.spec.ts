@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { LocalConnection } from '../../lib/connection/local.js';
 import { executeTask } from '../../lib/engine/execute.js';
 import { HostMemory, ReadFiles } from '../../lib/facts/facts.js';
-import { writeFile } from '../../lib/model/actions.js';
+import { exec, writeFile } from '../../lib/model/actions.js';
+import { sh } from '../../lib/model/command.js';
 import { defineTask, type Plan } from '../../lib/tasks/define.js';
 
 /** What a run remembers between tasks: kept through no-op tasks, forgotten once a task applied something. */
@@ -15,6 +16,18 @@ describe('engine: facts and files between tasks', () => {
     dir = mkdtempSync(join(tmpdir(), 'rp-memory-'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
+
+  // a real run on this machine, no peers
+  const o = {
+    check: false,
+    become: undefined,
+    vars: {},
+    baseDirs: [],
+    factsOf: () => {
+      throw new Error('no peer');
+    },
+    progress: () => undefined,
+  };
 
   /** A task that reads `read` and, when `write` is given, writes it; it says applying invalidates `k:`. */
   const readThenWrite = defineTask<{ read: string; write?: string }>({
@@ -38,16 +51,6 @@ describe('engine: facts and files between tasks', () => {
   it('keeps what was read, and memoised facts, through a task that applied nothing', async () => {
     const memory = new HostMemory(new ReadFiles());
     const h = { name: 'local', conn: new LocalConnection('local'), memory };
-    const o = {
-      check: false,
-      become: undefined,
-      vars: {},
-      baseDirs: [],
-      factsOf: () => {
-        throw new Error('no peer');
-      },
-      progress: () => undefined,
-    };
     const src = join(dir, 'src');
     const out = join(dir, 'out');
     writeFileSync(src, 'one');
@@ -65,5 +68,38 @@ describe('engine: facts and files between tasks', () => {
     rmSync(out);
     await executeTask(h, readThenWrite, { read: src, write: out }, o);
     expect(readFileSync(out, 'utf8')).to.equal('read: two');
+  });
+
+  it('forgets them too when applying fails halfway (a later task may still run: ignore_errors)', async () => {
+    const memory = new HostMemory(new ReadFiles());
+    const h = { name: 'local', conn: new LocalConnection('local'), memory };
+    const src = join(dir, 'half');
+    writeFileSync(src, 'before');
+    const writeThenFail = defineTask<{ path: string }>({
+      name: 'writeThenFail',
+      description: 'spec task',
+      schema: {
+        type: 'object',
+        properties: { path: { type: 'string' } },
+        required: ['path'],
+        additionalProperties: false,
+      },
+      async plan(ctx, args): Promise<Plan> {
+        const st = await ctx.facts.file(args.path);
+        return {
+          actions: [
+            writeFile({ path: args.path, before: st.content, after: 'after' }),
+            exec({ summary: 'fails', cmd: sh`exit 3` }),
+          ],
+          invalidates: ['k:'],
+        };
+      },
+    });
+    memory.cache.set('k:fact', Promise.resolve(1));
+    const err = await executeTask(h, writeThenFail, { path: src }, o).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(Error);
+    expect(readFileSync(src, 'utf8')).to.equal('after');
+    expect(memory.files.get('local', undefined, src), 'the file read before the write').to.equal(undefined);
+    expect(memory.cache.has('k:fact')).to.equal(false);
   });
 });
