@@ -1,9 +1,20 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { runProcess } from '../../lib/connection/process.js';
 import { bundleCli } from '../../lib/engine/bundle.js';
+import { codeCacheDir, codeCacheFile } from '../../lib/engine/code-cache.js';
 import { precompileSchemas } from '../../lib/engine/precompile.js';
 import { type SshdHandle, startSshd } from '../../lib/sandbox/sshd.js';
 import { hostsChanged, root } from '../helpers/cli.js';
@@ -14,17 +25,17 @@ import { exitKeptMasters, sshHostLine } from '../helpers/leftovers.js';
  * built here from the current source into a directory of the project (as dist/ is, so node_modules and
  * package.json are found the same way). The other specs run the source through tsx; this one runs the bundle
  * through the paths that load code late: the tasks, handlebars for a template with a helper, the diff library,
- * and the precompiled validators for an input error.
+ * and the precompiled validators for an input error; and the V8 code cache its entry keeps (engine/code-cache.ts).
  */
 describe('e2e: the built CLI (the esbuild bundle)', function () {
   this.timeout(120_000);
   let dist: string;
   let sshd: SshdHandle;
   let work: string;
-  const cli = (args: string[]) =>
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     runProcess([process.execPath, join(dist, 'cli.js'), ...args], Buffer.alloc(0), {
       cwd: work,
-      env: { ...process.env, NO_COLOR: '1', HOME: join(work, 'home') },
+      env: { ...process.env, NO_COLOR: '1', HOME: join(work, 'home'), ...env },
     });
 
   before(async () => {
@@ -57,11 +68,11 @@ describe('e2e: the built CLI (the esbuild bundle)', function () {
     if (dist) rmSync(dist, { recursive: true, force: true });
   });
 
-  it('is a one-line entry and a few chunks, and prints the package version', async () => {
-    expect(readFileSync(join(dist, 'cli.js'), 'utf8')).to.equal(
-      "#!/usr/bin/env node\nimport './bin/cli.js';\n",
-    );
-    expect(readdirSync(join(dist, 'bin')).length).to.be.within(2, 80);
+  it('is a small entry and one bundle, and prints the package version', async () => {
+    const entry = readFileSync(join(dist, 'cli.js'), 'utf8');
+    expect(entry.startsWith('#!/usr/bin/env node\n')).to.equal(true);
+    expect(entry.length, 'the entry holds the code cache loader only').to.be.below(8000);
+    expect(readdirSync(join(dist, 'bin'))).to.deep.equal(['cli.cjs']);
     const r = await cli(['--version']);
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     expect(r).to.deep.include({ code: 0, stdout: `run-playbook ${version}\n` });
@@ -87,5 +98,62 @@ describe('e2e: the built CLI (the esbuild bundle)', function () {
     expect(r.stderr).to.match(/bad\.yml:3:\d+: .*mode/);
     expect(r.stderr).not.to.match(/\n\s+at /);
     expect(r.stdout).not.to.include('PLAY RECAP');
+  });
+
+  describe('the code cache', () => {
+    const debug = { RUN_PLAYBOOK_DEBUG_CODE_CACHE: '1' };
+    const dir = () => codeCacheDir(join(work, 'home'));
+    const file = () =>
+      codeCacheFile(dir(), readFileSync(join(dist, 'bin', 'cli.cjs'), 'utf8').replace(/^#!.*/, ''));
+    const used = (r: { stderr: string }) => /^code cache: (\w+)$/m.exec(r.stderr)?.[1];
+    beforeEach(() => rmSync(dir(), { recursive: true, force: true }));
+
+    it('is written by a playbook run, private to the user, and used by the next run with the same result', async () => {
+      const version = await cli(['--version'], debug);
+      expect(used(version)).to.equal('none');
+      expect(existsSync(file()), 'a --version compiles too little to keep').to.equal(false);
+      const first = await cli(['site.yml', '-i', 'hosts', '--check'], debug);
+      expect(first.code, first.stderr).to.equal(0);
+      expect(used(first)).to.equal('none');
+      expect(statSync(dir()).mode & 0o777).to.equal(0o700);
+      expect(statSync(file()).mode & 0o777).to.equal(0o600);
+      expect(statSync(file()).size).to.be.above(100_000);
+      const written = readFileSync(file());
+      const second = await cli(['site.yml', '-i', 'hosts', '--check'], debug);
+      expect(used(second)).to.equal('used');
+      expect(second.stdout).to.equal(first.stdout);
+      expect(readFileSync(file()).equals(written), 'a used cache is left as it is').to.equal(true);
+      expect(used(await cli(['--version'], debug))).to.equal('used');
+    });
+
+    it('one V8 refuses (another Node, a damaged file) is replaced; a bad input run writes none', async () => {
+      const bad = await cli(['bad.yml', '-i', 'hosts'], debug);
+      expect(bad.code).to.equal(3);
+      expect(existsSync(file())).to.equal(false);
+      mkdirSync(dir(), { recursive: true, mode: 0o700 });
+      writeFileSync(file(), Buffer.alloc(4096, 7), { mode: 0o600 });
+      const r = await cli(['site.yml', '-i', 'hosts', '--check'], debug);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(used(r)).to.equal('rejected');
+      expect(statSync(file()).size).to.be.above(100_000);
+      expect(used(await cli(['site.yml', '-i', 'hosts', '--check'], debug))).to.equal('used');
+    });
+
+    it('is not trusted when others could have written it, nor read or written when turned off', async () => {
+      await cli(['site.yml', '-i', 'hosts', '--check']);
+      chmodSync(file(), 0o620);
+      expect(used(await cli(['--version'], debug))).to.equal('none');
+      chmodSync(file(), 0o600);
+      chmodSync(dir(), 0o770);
+      expect(used(await cli(['--version'], debug))).to.equal('none');
+      rmSync(dir(), { recursive: true, force: true });
+      const off = await cli(['site.yml', '-i', 'hosts', '--check'], {
+        ...debug,
+        NODE_DISABLE_COMPILE_CACHE: '1',
+      });
+      expect(off.code, off.stderr).to.equal(0);
+      expect(used(off)).to.equal('off');
+      expect(existsSync(dir())).to.equal(false);
+    });
   });
 });
