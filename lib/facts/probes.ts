@@ -64,9 +64,6 @@ export const pathExists = (path: string): Probe => probe(sh`test -e ${path}`);
 /** `ls -1A`: the names in a directory, one a line; non-zero when it cannot be listed. */
 export const listDir = (path: string): Probe => probe(sh`ls -1A ${path}`);
 
-/** `cat`: a file's text. */
-export const readText = (path: string): Probe => probe(sh`cat ${path}`);
-
 /** `systemctl is-active --quiet`: exit 0 when the unit runs. */
 export const unitActive = (unit: string): Probe => probe(sh`systemctl is-active --quiet ${unit}`);
 
@@ -82,6 +79,10 @@ export const checkConfig = (binDir: string, dataDir: string, configFile: string)
 
 /** A standby host's binaries, tar and free disk (see lib/pg/preflight-probe.ts). */
 export const standbyHostProbe = (t: PgTarget, dataDir: string): Probe => probe(standbyProbe(t, dataDir));
+
+/** Whether the host has tar (`tar` on stdout, else an empty line): all a primary's side of a copy needs. */
+export const tarProbe = (): Probe =>
+  probe(sh`if command -v tar >/dev/null 2>&1; then echo tar; else echo; fi`);
 
 /** What a base backup's target dir holds (see lib/pg/backup.ts). */
 export const backupTarget = (t: PgTarget, dataDir: string): Probe => probe(targetProbe(t, dataDir));

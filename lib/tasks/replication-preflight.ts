@@ -2,7 +2,7 @@ import type { JSONSchemaType } from 'ajv';
 import { ApplyError, CommandError } from '../errors.js';
 import type { Facts } from '../facts/facts.js';
 import { pgFacts } from '../facts/pg.js';
-import { backupTarget, sqlProbe, standbyHostProbe } from '../facts/probes.js';
+import { backupTarget, sqlProbe, standbyHostProbe, tarProbe } from '../facts/probes.js';
 import { parseTargetState } from '../pg/backup-target.js';
 import type { CopyMethodWanted } from '../pg/copy-method.js';
 import {
@@ -147,10 +147,13 @@ function readPrimary(ctx: PlanContext, host: string, user: string) {
 
 async function probePrimary(ctx: PlanContext, f: Facts, host: string, user: string) {
   const t = pgTarget(peerVars(ctx, host));
-  // both only read: the probe's answer is looked at only once the facts say the server is a running primary
-  const [facts, r] = await Promise.all([
+  // all only read: the probe's answer is looked at only once the facts say the server is a running primary;
+  // tar (what the primary's side of a copy needs) is asked on the probe's session once it is done
+  const [facts, [r, tar]] = await Promise.all([
     pgFacts(f, t),
-    f.run(sqlProbe(t, primaryProbeSql(user)), { user: t.osUser }),
+    f
+      .run(sqlProbe(t, primaryProbeSql(user)), { user: t.osUser })
+      .then(async (r) => [r, (await f.read(tarProbe(), { user: t.osUser })).trim() === 'tar'] as const),
   ]);
   if (!facts.running || !facts.systemIdentifier)
     throw new ApplyError(
@@ -161,15 +164,12 @@ async function probePrimary(ctx: PlanContext, f: Facts, host: string, user: stri
       `preflight: ${host} of the primary group is in recovery (a standby) and no other node answers as the primary: promote one (playbooks/promote.yml) and make it the primary in the inventory`,
     );
   if (r.code !== 0) throw new CommandError(host, 'preflight probe of the primary', r.code, r.stderr);
-  const [hba, own] = await Promise.all([
-    f.file(facts.hbaFile, { user: t.osUser }),
-    f.read(standbyHostProbe(t, facts.dataDir), { user: t.osUser }).then(parseStandbyProbe),
-  ]);
+  const hba = await f.file(facts.hbaFile, { user: t.osUser });
   return {
     probe: parsePrimaryProbe(r.stdout),
     sysid: facts.systemIdentifier,
     hba,
-    tar: own.tar,
+    tar,
     hbaFile: facts.hbaFile,
   };
 }
