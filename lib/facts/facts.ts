@@ -98,18 +98,20 @@ export class Facts {
    * Several files in one round trip (a planner that needs five files asks once). What was read is kept until
    * a task's actions are applied ({@link forgetFiles}), so a later `file()` of this or another task costs nothing.
    */
-  async files(paths: readonly string[], opts?: { user?: string }): Promise<FileState[]> {
+  async files(paths: readonly string[], opts?: { user?: string; real?: boolean }): Promise<FileState[]> {
     const read = this.memory.files;
     // kept by the user who read it: what root could read, postgres may not
     const user = opts?.user ?? this.asUser;
-    const known = (p: string) => this.memory.overlay.get(p) ?? read.get(this.host, user, p);
+    // `real`: what the host holds, not what a check run's planned writes predict
+    const overlay = opts?.real ? new Map<string, FileState>() : this.memory.overlay;
+    const known = (p: string) => overlay.get(p) ?? read.get(this.host, user, p);
     const missing = [...new Set(paths.filter((p) => !known(p)))];
     if (missing.length > 0) {
-      const states = parseFilesProbe(missing, await this.read(filesProbe(missing), opts));
+      const states = parseFilesProbe(missing, await this.read(filesProbe(missing), { user: opts?.user }));
       for (const st of states) read.set(this.host, user, st);
       // what was just read is returned even if an apply elsewhere emptied the cache meanwhile
       const fresh = new Map(states.map((st) => [st.path, st]));
-      return paths.map((p) => (this.memory.overlay.get(p) ?? fresh.get(p) ?? known(p)) as FileState);
+      return paths.map((p) => (overlay.get(p) ?? fresh.get(p) ?? known(p)) as FileState);
     }
     return paths.map((p) => known(p) as FileState);
   }

@@ -1,7 +1,7 @@
 import type { JSONSchemaType } from 'ajv';
 import { ApplyError, InputError } from '../errors.js';
 import { PG_FACTS, type PgFacts, pgFacts } from '../facts/pg.js';
-import { readText, sqlProbe, unitActive } from '../facts/probes.js';
+import { sqlProbe, unitActive } from '../facts/probes.js';
 import { type Exec, exec } from '../model/actions.js';
 import { parseConf, type SettingLine } from '../pg/conf.js';
 import { restartOrReload, sameValue } from '../pg/guc.js';
@@ -101,9 +101,12 @@ async function predictedChanges(ctx: PlanContext, pg: PgFacts, user: string): Pr
   const files = [pg.configFile, `${pg.dataDir}/postgresql.auto.conf`, pg.hbaFile];
   const changed: string[] = [];
   const values = new Map<string, string>();
-  for (const f of files.filter((p) => ctx.facts.memory.overlay.has(p))) {
+  const planned = files.filter((p) => ctx.facts.memory.overlay.has(p));
+  // the files as they are: in one round trip, or none when a task of this run read them already
+  const reals = await ctx.facts.files(planned, { user, real: true });
+  for (const [i, f] of planned.entries()) {
     const predicted = ctx.facts.memory.overlay.get(f)?.content ?? '';
-    const real = (await ctx.facts.run(readText(f), { user })).stdout;
+    const real = reals[i]?.content ?? '';
     if (predicted === real) continue;
     if (f === pg.hbaFile) changed.push('pg_hba.conf');
     const last = (text: string) => {

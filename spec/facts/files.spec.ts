@@ -74,4 +74,26 @@ describe('facts: files', () => {
     expect((await counting('h1', h1).file(path)).content).to.equal('three');
     expect(probes).to.equal(5);
   });
+
+  it("gives a check run's predicted content, or with `real` what the host holds, read once", async () => {
+    let probes = 0;
+    const facts = new Facts(
+      'h1',
+      (cmd) => {
+        probes++;
+        return runLocal(cmd);
+      },
+      new HostMemory(new ReadFiles()),
+    );
+    const path = join(dir, 'planned');
+    writeFileSync(path, 'on disk');
+    facts.memory.overlay.set(path, { path, exists: true, isDir: false, content: 'predicted', mode: '0600' });
+    expect((await facts.file(path)).content).to.equal('predicted');
+    expect(probes).to.equal(0);
+    const [real] = await facts.files([path], { real: true });
+    expect(real?.content).to.equal('on disk');
+    expect((await facts.file(path)).content, 'the prediction still stands').to.equal('predicted');
+    expect((await facts.files([path], { real: true }))[0]?.content).to.equal('on disk');
+    expect(probes, 'what the host holds is read once').to.equal(1);
+  });
 });
