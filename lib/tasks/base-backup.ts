@@ -261,7 +261,11 @@ export const baseBackup = defineTask<BaseBackupArgs>({
       actions.push(movePath({ from: dataDir, to, user: t.osUser }));
     }
     if (d.create) actions.push(makeDir({ path: dataDir, mode: '0700', owner: t.osUser }));
-    const size = await primarySize(ctx, args.from, pt);
+    // both only read: the primary's size for the copy's summary, and (check mode) what the copy would bring
+    const [size, predicts] = await Promise.all([
+      primarySize(ctx, args.from, pt),
+      ctx.check ? predictCopy(ctx, args.from, p, t, dataDir) : undefined,
+    ]);
     actions.push(copyAction(ctx, args, t, dataDir, p, size, state.clientMajor));
     // written only once the copy succeeded: without it, a rerun knows the copy did not finish
     actions.push(
@@ -273,7 +277,6 @@ export const baseBackup = defineTask<BaseBackupArgs>({
         user: t.osUser,
       }),
     );
-    const predicts = ctx.check ? await predictCopy(ctx, args.from, p, t, dataDir) : undefined;
     const reason = d.incomplete
       ? `${dataDir} holds an interrupted copy (no ${COPY_MARKER}): moved aside, never deleted, and copied again`
       : undefined;

@@ -145,9 +145,12 @@ async function differFromRunning(
 
 async function planApplied(ctx: PlanContext, s: ServiceTarget, pg: PgFacts): Promise<Plan> {
   if (!pg.running) return { actions: [], reason: 'not running: the settings take effect when it starts' };
-  const out = await ctx.facts.read(sqlProbe(s.t, APPLIED_SQL), { user: s.t.osUser });
+  // both only read: what the server has pending, and (check mode) what the planned writes would change
+  const [out, predicted] = await Promise.all([
+    ctx.facts.read(sqlProbe(s.t, APPLIED_SQL), { user: s.t.osUser }),
+    ctx.check ? predictedChanges(ctx, pg, s.t.osUser) : undefined,
+  ]);
   const pending = pendingFromRows(parseRows(out), pg.version);
-  const predicted = ctx.check ? await predictedChanges(ctx, pg, s.t.osUser) : undefined;
   const data = { reload: pending.reload, restart: pending.restart };
   const plan: Plan = { actions: [], invalidates: [PG_FACTS], data };
   // in check mode, settings the planned writes change need a restart when their context is postmaster
