@@ -1,30 +1,61 @@
-import { chmodSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * Bundles the CLI (lib/cli.ts and everything it imports, yaml included) into one CommonJS file,
  * `<dist>/bin/cli.cjs`, with esbuild, and makes `<dist>/cli.js` a small entry that runs it through a V8 code cache
  * (engine/code-cache.ts). Node then reads one file instead of about 150 modules (40 ms of `--version`, 60–120 ms
- * of a no-op replication run on the development machine), and a run after the first compiles almost nothing
- * (about 75 ms of a fresh `--check --diff`). One file, not ES module chunks, because `vm.Script` is what can
- * take cached bytecode on Node 20; the lazy imports stay lazy (esbuild runs a module's body when it is first
- * required). The library (`dist/index.js`) stays tsc's output. Handlebars, diff and ajv's runtime helpers stay
- * in node_modules (loaded with require from `dist/bin/`, as from `dist/<dir>/`), and `dist/schemas` is found
- * from there as before.
+ * of a no-op replication run on the development machine), and a run after the first compiles almost nothing.
+ * One file, not ES module chunks, because `vm.Script` is what can take cached bytecode on Node 20; the lazy
+ * imports stay lazy (esbuild runs a module's body when it is first required). The validators precompiled into
+ * `<dist>/schemas` are bundled too, so their large generated functions are in the cache as well (each run
+ * compiled those it used again). The library (`dist/index.js`) stays tsc's output and loads the validators
+ * from `dist/schemas`. Handlebars, diff and ajv (with the runtime helpers the validators require) stay in
+ * node_modules, loaded with require from `dist/bin/` as from `dist/<dir>/`.
  */
-export async function bundleCli(dist: string, entry: string): Promise<void> {
+export async function bundleCli(dist: string, entryFile: string): Promise<void> {
   const { build } = await import('esbuild');
+  const entry = resolve(entryFile);
   const out = join(dist, 'bin');
   rmSync(out, { recursive: true, force: true });
+  // the validators dist/schemas holds (engine/precompile.ts) go into the bundle, handed to precompiled.ts
+  // before the CLI's own modules run; ajv's runtime helpers that they require come with them
+  const schemas = join(dist, 'schemas');
+  const names = existsSync(schemas) ? readdirSync(schemas).filter((f) => f.endsWith('.cjs')) : [];
+  const table = names.map((n) => `  ${JSON.stringify(n)}: () => require(${JSON.stringify(`./${n}`)}),`);
+  const precompiled = join(dirname(entry), 'playbook', 'precompiled.js');
+  const validators = `import { provideValidators } from ${JSON.stringify(precompiled)};
+provideValidators({
+${table.join('\n')}
+});
+`;
   await build({
-    entryPoints: [entry],
+    stdin: {
+      contents: `import 'rpb:validators';\nexport * from ${JSON.stringify(entry)};\n`,
+      resolveDir: dirname(entry),
+      loader: 'js',
+    },
+    plugins: [
+      {
+        name: 'validators',
+        setup(b) {
+          b.onResolve({ filter: /^rpb:validators$/ }, () => ({ path: 'validators', namespace: 'rpb' }));
+          b.onLoad({ filter: /.*/, namespace: 'rpb' }, () => ({
+            contents: validators,
+            resolveDir: schemas,
+            loader: 'js',
+          }));
+        },
+      },
+    ],
     bundle: true,
     format: 'cjs',
     platform: 'node',
     target: 'node20',
     outfile: join(out, 'cli.cjs'),
-    external: ['handlebars', 'diff', 'ajv', 'ajv/*'],
+    // ajv itself (for a schema no validator was made for) is loaded by createRequire, outside the bundle
+    external: ['handlebars', 'diff', 'ajv'],
     // the sources are ES modules: their import.meta.url is the bundle's own URL
     define: { 'import.meta.url': '__rpbUrl' },
     banner: { js: "const __rpbUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -26,14 +26,28 @@ export function schemaFile(flavor: Flavor, schema: object): string {
   return `${flavor}-${hash}.cjs`;
 }
 
+type Loader = () => { default: ValidateFunction };
+const bundled = new Map<string, Loader>();
+
+/**
+ * The validators the CLI's bundle carries, by file name (lib/engine/bundle.ts calls this before the CLI
+ * starts): compiled with the rest of the bundle, and so kept in its code cache, not loaded file by file.
+ */
+export function provideValidators(table: Record<string, Loader>): void {
+  for (const [name, load] of Object.entries(table)) bundled.set(name, load);
+}
+
 /**
  * The validator `npm run build` generated for this schema (dist/schemas/, see engine/precompile.ts), or
  * undefined: under tsx, or for a schema the build did not know. Loading one costs about a millisecond;
  * compiling it costs tens, and loading ajv itself ~30 ms.
  */
 export function precompiled(flavor: Flavor, schema: object): ValidateFunction | undefined {
+  const name = schemaFile(flavor, schema);
+  const carried = bundled.get(name);
+  if (carried) return carried().default;
   try {
-    return (req(`../schemas/${schemaFile(flavor, schema)}`) as { default: ValidateFunction }).default;
+    return (req(`../schemas/${name}`) as { default: ValidateFunction }).default;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
     throw e;

@@ -73,6 +73,12 @@ describe('e2e: the built CLI (the esbuild bundle)', function () {
     expect(entry.startsWith('#!/usr/bin/env node\n')).to.equal(true);
     expect(entry.length, 'the entry holds the code cache loader only').to.be.below(8000);
     expect(readdirSync(join(dist, 'bin'))).to.deep.equal(['cli.cjs']);
+    // every precompiled validator is carried in the bundle (and so in its code cache), by its file name: esbuild
+    // made its require() a call of the module it bundled
+    const bundle = readFileSync(join(dist, 'bin', 'cli.cjs'), 'utf8');
+    const validators = readdirSync(join(dist, 'schemas'));
+    expect(validators.length).to.be.above(40);
+    for (const f of validators) expect(bundle).to.include(`${JSON.stringify(f)}: () => require_`);
     const r = await cli(['--version']);
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     expect(r).to.deep.include({ code: 0, stdout: `run-playbook ${version}\n` });
