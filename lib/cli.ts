@@ -122,7 +122,8 @@ async function main(argv: string[]): Promise<number> {
     );
     return ExitCode.ok;
   }
-  const { consoleReporter, jsonReporter } = await import('./report/index.js');
+  const { consoleReporter, jsonReporter, preloadDiff } = await import('./report/index.js');
+  if (a.diff || a.json) await preloadDiff();
   const json = a.json ? jsonReporter() : undefined;
   const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
   const con = json

@@ -10,8 +10,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  * One file, not ES module chunks, because `vm.Script` is what can take cached bytecode on Node 20; the lazy
  * imports stay lazy (esbuild runs a module's body when it is first required). The validators precompiled into
  * `<dist>/schemas` are bundled too, so their large generated functions are in the cache as well (each run
- * compiled those it used again). The library (`dist/index.js`) stays tsc's output and loads the validators
- * from `dist/schemas`. Handlebars, diff and ajv (with the runtime helpers the validators require) stay in
+ * compiled those it used again), and so is the diff library (for --diff and --json, see report/diff.ts). The
+ * library (`dist/index.js`) stays tsc's output and loads the validators
+ * from `dist/schemas`. Handlebars and ajv (with the runtime helpers the validators require) stay in
  * node_modules, loaded with require from `dist/bin/` as from `dist/<dir>/`.
  */
 export async function bundleCli(dist: string, entryFile: string): Promise<void> {
@@ -20,7 +21,7 @@ export async function bundleCli(dist: string, entryFile: string): Promise<void> 
   const out = join(dist, 'bin');
   rmSync(out, { recursive: true, force: true });
   // the validators dist/schemas holds (engine/precompile.ts) go into the bundle, handed to precompiled.ts
-  // before the CLI's own modules run; ajv's runtime helpers that they require come with them
+  // before the CLI's own modules run (the few ajv runtime helpers they require stay in node_modules)
   const schemas = join(dist, 'schemas');
   const names = existsSync(schemas) ? readdirSync(schemas).filter((f) => f.endsWith('.cjs')) : [];
   const table = names.map((n) => `  ${JSON.stringify(n)}: () => require(${JSON.stringify(`./${n}`)}),`);
@@ -55,7 +56,7 @@ ${table.join('\n')}
     target: 'node20',
     outfile: join(out, 'cli.cjs'),
     // ajv itself (for a schema no validator was made for) is loaded by createRequire, outside the bundle
-    external: ['handlebars', 'diff', 'ajv'],
+    external: ['handlebars', 'ajv'],
     // the sources are ES modules: their import.meta.url is the bundle's own URL
     define: { 'import.meta.url': '__rpbUrl' },
     banner: { js: "const __rpbUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -23,7 +23,16 @@ export function describeAttrs(a: FileAttrs): string {
 }
 
 let diffLib: typeof Diff | undefined;
-// loaded when a diff is first shown: a run without --diff never pays for it
+
+/**
+ * Loads the diff library ahead of the first diff: the CLI does for --diff and --json, by an import that its
+ * bundle can carry (and its code cache keep). Without it, the library is required when a diff is first shown,
+ * so a run without --diff never pays for it.
+ */
+export async function preloadDiff(): Promise<void> {
+  diffLib ??= (await import('diff')) as typeof Diff;
+}
+
 const diff = (): typeof Diff => {
   diffLib ??= createRequire(import.meta.url)('diff') as typeof Diff;
   return diffLib;

@@ -1,5 +1,5 @@
 export { CENSORED, type ConsoleOptions, consoleReporter, itemLabel, type Reporter } from './console.js';
-export { describeAttrs, renderAction, renderDiff } from './diff.js';
+export { describeAttrs, preloadDiff, renderAction, renderDiff } from './diff.js';
 export {
   type JsonHostResult,
   type JsonPlay,
