@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { applyRolesPath, describeCfg } from './cli/ansible-cfg.js';
 import { type CliArgs, parseCli } from './cli/args.js';
-import type { CompiledHint } from './engine/code-cache.js';
 import { ExitCode, RunPlaybookError, signalExitCode, UsageError } from './errors.js';
 import { redact } from './secret.js';
 
@@ -26,9 +25,6 @@ function packageVersion(): string {
 }
 
 const version = packageVersion();
-
-/** Read by the built entry (engine/code-cache.ts): a playbook ran, so the code compiled by now is worth caching. */
-export const compiled: CompiledHint = { worthKeeping: false };
 
 async function sandbox(a: CliArgs): Promise<number> {
   const { sandboxDown, sandboxUp } = await import('./sandbox/sandbox.js');
@@ -137,7 +133,6 @@ async function main(argv: string[]): Promise<number> {
       stop: signals.stop,
       cut: signals.cut,
     });
-    compiled.worthKeeping = true;
     if (json) process.stdout.write(`${JSON.stringify(json.result(), null, 2)}\n`);
     return a.detailedExitcode ? detailedExitCode(summary) : summary.exitCode;
   } finally {

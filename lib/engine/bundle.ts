@@ -33,7 +33,7 @@ ${table.join('\n')}
 `;
   await build({
     stdin: {
-      contents: `import 'rpb:validators';\nexport * from ${JSON.stringify(entry)};\n`,
+      contents: `import 'rpb:validators';\nimport ${JSON.stringify(entry)};\n`,
       resolveDir: dirname(entry),
       loader: 'js',
     },

@@ -3,26 +3,24 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, wr
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { getHeapCodeStatistics } from 'node:v8';
 import { Script } from 'node:vm';
 
 /**
  * The CLI's start-up with a V8 code cache, as Node 22's `module.enableCompileCache()` keeps one (Node 20 has no
  * such thing). Without it every run parses and compiles the bundle's functions again as it first calls them:
- * about 100 ms of CPU in a replication `--check --diff`, a tenth of the run. The bundle (dist/bin/cli.cjs, see
- * bundle.ts) is run through `vm.Script` with the bytecode a previous playbook run left, and a playbook run that
- * found none (or one V8 refused: another Node, other flags) leaves its own when it exits.
+ * about 0.1–0.2 s of CPU in a replication `--check --diff`. The bundle (dist/bin/cli.cjs, see bundle.ts) is run
+ * through `vm.Script` with the bytecode a previous run left, and a run leaves its own when it exits if there
+ * was none, if V8 refused it (another Node, other flags), or if this run compiled a good deal more than the run
+ * that wrote it (a `--version` first, a replication run later): a run that starts from a cache holds the cached
+ * functions and its own, so the cache only grows, towards what the runs of this user need.
  *
  * The cache is code this user's process will run, so it is kept where only this user can write: a directory of
  * ours, 0700, not a link, and a file of ours that no one else may write; anything else is ignored, never
  * trusted. The file is named by a hash of the bundle, Node's version and the platform: V8 itself checks only the
  * source's length, so a new build must never meet an old build's cache. NODE_DISABLE_COMPILE_CACHE=1 (Node's
- * own switch) turns it off. Any failure to read or write it is silent: the run is the same without it.
+ * own switch) turns it off. Any failure to find, read or write it is silent: the run is the same without it.
  */
-
-/** The bundle's side: set by the CLI once a playbook ran, so that what it compiled is worth keeping. */
-export interface CompiledHint {
-  worthKeeping: boolean;
-}
 
 /** Where the caches live: beside the kept ssh masters (connection/persist.ts), private to the user. */
 export function codeCacheDir(home: string = homedir()): string {
@@ -39,28 +37,41 @@ export function codeCacheFile(dir: string, source: string): string {
   return join(dir, `cli-${key}.bin`);
 }
 
+/** A cache file: how much bytecode the process that wrote it held (a u32 in front), and V8's data. */
+interface Cached {
+  bytecode: number;
+  data: Buffer;
+}
+
+/** How much more bytecode than the cache's writer held makes a run write the cache again. */
+const GROWTH = 1.1;
+
 const mine = (path: string, dir: boolean): boolean => {
   const st = lstatSync(path);
   return (dir ? st.isDirectory() : st.isFile()) && st.uid === process.getuid?.() && (st.mode & 0o022) === 0;
 };
 
 /** The cached bytecode, if there is one this user alone could have written. */
-function readCache(file: string): Buffer | undefined {
+function readCache(file: string): Cached | undefined {
   try {
-    return mine(dirname(file), true) && mine(file, false) ? readFileSync(file) : undefined;
+    if (!mine(dirname(file), true) || !mine(file, false)) return undefined;
+    const b = readFileSync(file);
+    return b.length > 4 ? { bytecode: b.readUInt32LE(0), data: b.subarray(4) } : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** Writes the cache atomically (a private temporary file, renamed), and drops other builds' caches a week old. */
-function writeCache(file: string, data: Buffer): void {
+function writeCache(file: string, bytecode: number, data: Buffer): boolean {
   try {
     const dir = dirname(file);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!mine(dir, true)) return;
+    if (!mine(dir, true)) return false;
+    const head = Buffer.alloc(4);
+    head.writeUInt32LE(Math.min(bytecode, 0xffffffff));
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, data, { mode: 0o600 });
+    writeFileSync(tmp, Buffer.concat([head, data]), { mode: 0o600 });
     renameSync(tmp, file);
     const old = Date.now() - 7 * 86_400_000;
     for (const f of readdirSync(dir)) {
@@ -68,8 +79,9 @@ function writeCache(file: string, data: Buffer): void {
       if (p !== file && /^cli-[0-9a-f]+\.bin$/.test(f) && lstatSync(p).mtimeMs < old)
         rmSync(p, { force: true });
     }
+    return true;
   } catch {
-    // no cache this time: a read-only or full home is not the run's failure
+    return false; // no cache this time: a read-only or full home is not the run's failure
   }
 }
 
@@ -78,26 +90,43 @@ export type CacheUse = 'off' | 'none' | 'used' | 'rejected';
 
 /**
  * Runs the CommonJS bundle `file` as Node would (`require(file)`), from its cached bytecode when there is
- * some; returns what the cache did. When the process exits after a playbook ran (the bundle's exported
- * `compiled.worthKeeping`) without a usable cache, the functions compiled by then are written for the next run.
+ * some, and arranges for the cache to be written at exit when it should be (see above); returns what the
+ * cache did.
  */
-export function runBundle(file: string, home: string = homedir()): CacheUse {
+export function runBundle(file: string, home?: string): CacheUse {
   const source = readFileSync(file, 'utf8').replace(/^#!.*/, '');
-  const off = !!process.env.NODE_DISABLE_COMPILE_CACHE;
-  const cacheFile = codeCacheFile(codeCacheDir(home), source);
-  const cachedData = off ? undefined : readCache(cacheFile);
+  let cacheFile: string | undefined;
+  try {
+    if (!process.env.NODE_DISABLE_COMPILE_CACHE)
+      cacheFile = codeCacheFile(codeCacheDir(home ?? homedir()), source);
+  } catch {
+    // no home directory to be found: run without a cache
+  }
+  const cached = cacheFile === undefined ? undefined : readCache(cacheFile);
   // Node's own CommonJS wrapper, on the source's first line: stack traces keep their line numbers
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: file,
-    cachedData,
+    ...(cached ? { cachedData: cached.data } : {}),
   });
-  const use: CacheUse = off ? 'off' : !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
-  if (process.env.RUN_PLAYBOOK_DEBUG_CODE_CACHE) process.stderr.write(`code cache: ${use}\n`);
-  const mod = { exports: {} as { compiled?: CompiledHint } };
-  if (use === 'none' || use === 'rejected')
+  const use: CacheUse = !cacheFile
+    ? 'off'
+    : !cached
+      ? 'none'
+      : script.cachedDataRejected
+        ? 'rejected'
+        : 'used';
+  const debug = !!process.env.RUN_PLAYBOOK_DEBUG_CODE_CACHE;
+  if (debug) process.stderr.write(`code cache: ${use}\n`);
+  if (cacheFile) {
+    const to = cacheFile;
     process.once('exit', () => {
-      if (mod.exports.compiled?.worthKeeping) writeCache(cacheFile, script.createCachedData());
+      const bytecode = getHeapCodeStatistics().bytecode_and_metadata_size;
+      if (use === 'used' && bytecode <= (cached?.bytecode ?? 0) * GROWTH) return;
+      if (writeCache(to, bytecode, script.createCachedData()) && debug)
+        process.stderr.write('code cache: written\n');
     });
+  }
+  const mod = { exports: {} };
   const fn = script.runInThisContext() as (...a: unknown[]) => void;
   fn.call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file));
   return use;
