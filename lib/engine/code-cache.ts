@@ -62,7 +62,10 @@ function readCache(file: string): Cached | undefined {
   }
 }
 
-/** Writes the cache atomically (a private temporary file, renamed), and drops other builds' caches a week old. */
+/**
+ * Writes the cache atomically (a private temporary file, renamed); drops other builds' caches, and the
+ * temporary files of a writer that was killed, once they are a week old.
+ */
 function writeCache(file: string, bytecode: number, data: Buffer): boolean {
   try {
     const dir = dirname(file);
@@ -76,7 +79,7 @@ function writeCache(file: string, bytecode: number, data: Buffer): boolean {
     const old = Date.now() - 7 * 86_400_000;
     for (const f of readdirSync(dir)) {
       const p = join(dir, f);
-      if (p !== file && /^cli-[0-9a-f]+\.bin$/.test(f) && lstatSync(p).mtimeMs < old)
+      if (p !== file && /^cli-[0-9a-f]+\.bin(\.\d+\.tmp)?$/.test(f) && lstatSync(p).mtimeMs < old)
         rmSync(p, { force: true });
     }
     return true;
