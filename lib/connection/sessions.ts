@@ -118,6 +118,9 @@ export class Sessions {
 
   private async start(slot: Slot, become: Become | undefined): Promise<Session> {
     slot.count++;
+    // spawning is synchronous and costs milliseconds (a fork of this process): commands that found an idle
+    // session in the same tick (reads started together) are sent first, not after every new session's spawn
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const s = new Session(this.o.argv(become), this.o.startTimeoutSec);
     this.all.add(s);
     try {
