@@ -59,6 +59,10 @@ ${table.join('\n')}
     external: ['handlebars', 'ajv'],
     // the sources are ES modules: their import.meta.url is the bundle's own URL
     define: { 'import.meta.url': '__rpbUrl' },
+    // names are kept (stack traces name functions); whitespace and syntax are not: 1.5 MB of source became
+    // 1 MB, and 20 no-op tasks on 100 hosts peaked at 133–135 MB of RSS instead of 145–150 MB
+    minifyWhitespace: true,
+    minifySyntax: true,
     banner: { js: "const __rpbUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
   });

@@ -121,10 +121,11 @@ export function runBundle(file: string, home?: string): CacheUse {
   const debug = !!process.env.RUN_PLAYBOOK_DEBUG_CODE_CACHE;
   if (debug) process.stderr.write(`code cache: ${use}\n`);
   if (cacheFile) {
-    const to = cacheFile;
+    // the handler keeps numbers only: the cache's megabyte is not held for the rest of the run
+    const [to, before] = [cacheFile, cached?.bytecode ?? 0];
     process.once('exit', () => {
       const bytecode = getHeapCodeStatistics().bytecode_and_metadata_size;
-      if (use === 'used' && bytecode <= (cached?.bytecode ?? 0) * GROWTH) return;
+      if (use === 'used' && bytecode <= before * GROWTH) return;
       if (writeCache(to, bytecode, script.createCachedData()) && debug)
         process.stderr.write('code cache: written\n');
     });

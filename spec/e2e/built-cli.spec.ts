@@ -78,7 +78,8 @@ describe('e2e: the built CLI (the esbuild bundle)', function () {
     const bundle = readFileSync(join(dist, 'bin', 'cli.cjs'), 'utf8');
     const validators = readdirSync(join(dist, 'schemas'));
     expect(validators.length).to.be.above(40);
-    for (const f of validators) expect(bundle).to.include(`${JSON.stringify(f)}: () => require_`);
+    for (const f of validators)
+      expect(bundle).to.match(new RegExp(`"${f.replace(/\./g, '\\.')}": ?\\(\\) ?=> ?require_`));
     const r = await cli(['--version']);
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
     expect(r).to.deep.include({ code: 0, stdout: `run-playbook ${version}\n` });
