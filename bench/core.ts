@@ -5,7 +5,7 @@
  * is installed. Prints wall time, time per task per host, peak RSS and the ratio. Figures only.
  * run-playbook is measured twice: as it runs by default (masters kept 60 s, as Ansible keeps its own, so a rerun
  * skips the ssh handshake) and with `-o ControlPersist=no` (every run pays a fresh handshake per host).
- * Also the start-up: `--version` and an empty playbook (bench/empty.yml) on a local host.
+ * Also the start-up: `--version` and an empty playbook (bench/empty.yml) on a local host, beside `node -e 0`.
  * Run: npm run build && npx tsx bench/core.ts [runs]   (BENCH_HOSTS=1,10 chooses the host counts;
  * BENCH_PICK=best reports the fastest run instead of the median; BENCH_NO_ANSIBLE=1 skips Ansible, whose
  * 100-host run takes minutes; BENCH_NO_FRESH=1 skips the fresh-handshake runs)
@@ -69,11 +69,15 @@ async function timed(tool: string, argv: string[], n: number, env: NodeJS.Proces
   return pick.of(out);
 }
 
-/** Start-up: `--version`, and bench/empty.yml on a local host (no ssh): what a run costs before its first task. */
+/**
+ * Start-up: `--version`, and bench/empty.yml on a local host (no ssh): what a run costs before its first task;
+ * and `node -e 0`, Node's own start, as a measure of how fast the machine is at the time (it varies by half).
+ */
 async function startup(dir: string): Promise<void> {
   const inv = join(dir, 'hosts-local');
   writeFileSync(inv, 'localhost ansible_connection=local\n');
   for (const [what, argv] of [
+    ['node -e 0', ['node', '-e', '0']],
     ['--version', ['node', cli, '--version']],
     ['empty playbook', ['node', cli, here('empty.yml'), '-i', inv]],
   ] as const) {
