@@ -27,10 +27,18 @@ export function codeCacheDir(home: string = homedir()): string {
   return join(home, '.cache', 'run-playbook', 'v8');
 }
 
-/** The cache file of this bundle text under this Node. */
-export function codeCacheFile(dir: string, source: string): string {
+/** The flags Node was started with: its own arguments and NODE_OPTIONS. */
+export function nodeFlags(execArgv: readonly string[] = process.execArgv): string {
+  return [...execArgv, process.env.NODE_OPTIONS ?? ''].join(' ');
+}
+
+/**
+ * The cache file of this bundle text under this Node and its flags (V8 refuses a cache made under other flags:
+ * runs that alternate NODE_OPTIONS keep one file each instead of rewriting one at every switch).
+ */
+export function codeCacheFile(dir: string, source: string, flags: string = nodeFlags()): string {
   const key = createHash('sha256')
-    .update(`${process.version} ${process.arch} ${process.platform}\n`)
+    .update(`${process.version} ${process.arch} ${process.platform} ${flags}\n`)
     .update(source)
     .digest('hex')
     .slice(0, 24);

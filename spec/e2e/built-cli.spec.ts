@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { runProcess } from '../../lib/connection/process.js';
 import { bundleCli } from '../../lib/engine/bundle.js';
-import { codeCacheDir, codeCacheFile } from '../../lib/engine/code-cache.js';
+import { codeCacheDir, codeCacheFile, nodeFlags } from '../../lib/engine/code-cache.js';
 import { precompileSchemas } from '../../lib/engine/precompile.js';
 import { type SshdHandle, startSshd } from '../../lib/sandbox/sshd.js';
 import { hostsChanged, root } from '../helpers/cli.js';
@@ -110,8 +110,13 @@ describe('e2e: the built CLI (the esbuild bundle)', function () {
   describe('the code cache', () => {
     const debug = { RUN_PLAYBOOK_DEBUG_CODE_CACHE: '1' };
     const dir = () => codeCacheDir(join(work, 'home'));
+    // the CLI runs as `node dist/cli.js`, without this mocha process's own node arguments
     const file = () =>
-      codeCacheFile(dir(), readFileSync(join(dist, 'bin', 'cli.cjs'), 'utf8').replace(/^#!.*/, ''));
+      codeCacheFile(
+        dir(),
+        readFileSync(join(dist, 'bin', 'cli.cjs'), 'utf8').replace(/^#!.*/, ''),
+        nodeFlags([]),
+      );
     const used = (r: { stderr: string }) => /^code cache: (\w+)$/m.exec(r.stderr)?.[1];
     beforeEach(() => rmSync(dir(), { recursive: true, force: true }));
 
