@@ -58,3 +58,30 @@ export function commandScript(cmdSh: string, o: { cwd?: string; timeoutSec?: num
 
 /** Seconds between the remote timeout's TERM and its KILL. */
 export const KILL_AFTER_SEC = 5;
+
+/** One command of a batch: its script (see {@link commandScript}) and how many stdin bytes it takes. */
+export interface BatchPart {
+  script: string;
+  stdinBytes: number;
+}
+
+/**
+ * Several commands as one command of the loop, run one after the other, each framed on stdout and stderr by
+ * its own marker (random per batch, like the loop's) as the loop frames commands: `<marker>S<k>` before it,
+ * `<marker>E<k> <exit>` after it. Each runs in a subshell that cannot see the marker; its stdin is its own
+ * share of the batch's stdin, taken by length with the loop's `take`.
+ */
+export function batchScript(marker: string, parts: readonly BatchPart[]): string {
+  const lines = [`B=${shq(marker)}`];
+  parts.forEach((p, k) => {
+    const run = `(B=; eval ${shq(p.script)})`;
+    lines.push(
+      `printf '%sS%s\\n' "$B" ${k}; printf '%sS%s\\n' "$B" ${k} >&2`,
+      p.stdinBytes > 0
+        ? `take ${p.stdinBytes} | { ${run}; r=$?; cat >/dev/null; exit $r; }`
+        : `${run} </dev/null`,
+      `r=$?; printf '%sE%s %s\\n' "$B" ${k} "$r"; printf '%sE%s\\n' "$B" ${k} >&2`,
+    );
+  });
+  return lines.join('\n');
+}

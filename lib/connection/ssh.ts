@@ -124,7 +124,13 @@ export class SshConnection implements Connection {
     const become = needsBecome(opts.become, this.login) ? opts.become : undefined;
     const deadline =
       opts.timeoutSec !== undefined ? opts.timeoutSec + KILL_AFTER_SEC + (this.o.graceSec ?? 10) : undefined;
-    return this.sessions.run(commandScript(cmd.sh, opts), stdinBytes(opts.stdin), become, deadline);
+    return this.sessions.run(
+      commandScript(cmd.sh, opts),
+      stdinBytes(opts.stdin),
+      become,
+      deadline,
+      opts.batch,
+    );
   }
 
   /**

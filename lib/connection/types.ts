@@ -18,6 +18,11 @@ export interface ExecOptions {
   timeoutSec?: number;
   /** working directory on the host (default: / so any become user can read it) */
   cwd?: string;
+  /**
+   * A quick read-only probe: it may share one round trip with other probes of the same user sent at the same
+   * moment, run one after the other on one session, instead of opening a session of its own
+   */
+  batch?: boolean;
 }
 
 /** Exit code and output of one remote command. stderr is already redacted of known secrets; stdout is raw data. */

@@ -34,7 +34,12 @@ export function proberFor(conn: Connection, become: Become | undefined): Prober 
   return (cmd, opts = {}) => {
     const { user, ...rest } = opts;
     const as = user ? { user, method: become?.method ?? 'sudo' } : become;
-    return conn.exec(cmd, { ...rest, timeoutSec: rest.timeoutSec ?? PROBE_TIMEOUT_SEC, become: as });
+    return conn.exec(cmd, {
+      ...rest,
+      timeoutSec: rest.timeoutSec ?? PROBE_TIMEOUT_SEC,
+      become: as,
+      batch: true,
+    });
   };
 }
 

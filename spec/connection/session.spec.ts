@@ -185,6 +185,77 @@ describe('connection: persistent sessions over ssh', function () {
     }
   });
 
+  it('runs probes sent together as one batch on one session, each with its own output, exit code and stdin', async () => {
+    const c = connect();
+    // which session ran it: the pid of the remote loop's shell, the topmost ancestor running the loop's text
+    // (its forked subshells share that text)
+    const loopPid = [
+      'p=$$; s=',
+      'while [ "$p" -gt 1 ]; do',
+      '  if grep -q \'read -r [M]\' /proc/$p/cmdline; then s=$p; elif [ -n "$s" ]; then break; fi',
+      "  p=$(cut -d' ' -f4 /proc/$p/stat)",
+      'done; echo $s',
+    ].join('\n');
+    const probe = (cmd: string, stdin?: string | Buffer) =>
+      c.exec({ sh: `${loopPid}; ${cmd}` }, { batch: true, timeoutSec: 30, stdin });
+    const body = (r: { code: number; stdout: string; stderr: string }) => ({
+      ...r,
+      stdout: r.stdout.slice(r.stdout.indexOf('\n') + 1),
+    });
+    try {
+      await c.open();
+      const rs = await Promise.all([
+        probe('printf a-out; printf a-err >&2; exit 3'),
+        probe('head -c 3', 'xyzuvw'),
+        probe('cat', Buffer.from('bin\0ary\nlast')),
+        probe('echo "[$B][$M]"; cd /tmp; x=1'),
+        probe('echo "[$x]"; pwd'),
+      ]);
+      expect(new Set(rs.map((r) => r.stdout.split('\n')[0])).size).to.equal(1);
+      expect(rs.map(body)).to.deep.equal([
+        { code: 3, stdout: 'a-out', stderr: 'a-err' },
+        { code: 0, stdout: 'xyz', stderr: '' },
+        { code: 0, stdout: 'bin\0ary\nlast', stderr: '' },
+        { code: 0, stdout: '[][]\n', stderr: '' },
+        { code: 0, stdout: '[]\n/\n', stderr: '' },
+      ]);
+      // commands that are not probes each get a session: now two are idle, and a batch is shared between them
+      const apart = await Promise.all([1, 2].map(() => c.exec({ sh: `${loopPid}; sleep 0.3` })));
+      expect(new Set(apart.map((r) => r.stdout)).size).to.equal(2);
+      const spread = await Promise.all([1, 2, 3, 4].map(() => probe('true')));
+      const pids = spread.map((r) => r.stdout);
+      expect(new Set(pids)).to.deep.equal(new Set(apart.map((r) => r.stdout)));
+      expect(pids.filter((p) => p === pids[0])).to.have.length(2);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('reports every probe of a batch that outlives its deadline as timed out; the next batch works', async () => {
+    // the first probe stops its own `timeout` process, so the remote timeout never fires
+    const rs = await Promise.all([
+      conn.exec(sh`kill -STOP $PPID; sleep 3019`, { batch: true, timeoutSec: 1 }),
+      conn.exec(sh`echo after`, { batch: true, timeoutSec: 1 }),
+    ]);
+    killAll(withArgv('sleep 3019'));
+    expect(rs.map((r) => r.code)).to.deep.equal([124, 124]);
+    for (const r of rs) expect(r.stderr).to.match(/no answer within \d+ s .*its session was closed/);
+    const next = await Promise.all(
+      ['one', 'two'].map((w) => conn.exec(sh`echo ${w}`, { batch: true, timeoutSec: 5 })),
+    );
+    expect(next.map((r) => r.stdout)).to.deep.equal(['one\n', 'two\n']);
+  });
+
+  it('starts no session for a probe queued when the connection closes', async () => {
+    const cp = join(dir, 'cm-closing');
+    const c = connect(undefined, undefined, cp);
+    await c.open();
+    const late = c.exec(sh`true`, { batch: true, timeoutSec: 5 }).catch((e: unknown) => e);
+    await c.close();
+    expect(await late).to.be.instanceOf(ConnectError);
+    expect(procs().filter((p) => p.argv.startsWith('ssh ') && p.argv.includes(cp))).to.deep.equal([]);
+  });
+
   it('reports a killed sshd as ConnectError, for the command in flight and the next one', async () => {
     const own = await startSshd();
     const saved = sshd;
