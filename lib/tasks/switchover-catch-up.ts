@@ -6,6 +6,7 @@ import { type ControlData, lsnBytes, parseControlData } from '../pg/switchover.j
 import { parseRows, pgTarget } from '../pg/target.js';
 import { defineTask, type PlanContext } from './define.js';
 import { peerTarget } from './pg-peer.js';
+import { pollDelayMs, sleep } from './poll.js';
 
 /** Arguments of {@link switchoverCatchUp}; their meaning is in the schema below. */
 export interface SwitchoverCatchUpArgs {
@@ -49,8 +50,6 @@ function past(ckpt: bigint, row: string[] | undefined): boolean {
   return r !== undefined && p !== undefined && r > ckpt && p > ckpt;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Waits until this standby has received and replayed the old primary's shutdown checkpoint (pg_controldata's
  * "Latest checkpoint location" against pg_last_wal_receive_lsn/replay_lsn): promoting before that would fork a
@@ -81,11 +80,17 @@ export const switchoverCatchUp = defineTask<SwitchoverCatchUpArgs>({
     const read = async () =>
       parseRows(await ctx.facts.read(sqlProbe(t, RECEIVED_SQL), { user: t.osUser }))[0];
     let row = await read();
-    while (!past(ckpt, row) && Date.now() < deadline) {
-      ctx.progress(
-        `waiting until ${what} (${c.checkpoint}); received ${row?.[0] || '-'}, replayed ${row?.[1] || '-'}`,
-      );
-      await sleep(500);
+    let said = '';
+    let saidAt = 0;
+    for (let attempt = 0; !past(ckpt, row) && Date.now() < deadline; attempt++) {
+      // said when it changes, and every 5 s while it does not
+      const now = `waiting until ${what} (${c.checkpoint}); received ${row?.[0] || '-'}, replayed ${row?.[1] || '-'}`;
+      if (now !== said || Date.now() - saidAt >= 5000) {
+        ctx.progress(now);
+        said = now;
+        saidAt = Date.now();
+      }
+      await sleep(pollDelayMs(attempt));
       row = await read();
     }
     if (!past(ckpt, row))

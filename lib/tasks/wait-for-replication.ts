@@ -5,6 +5,7 @@ import { type ReplicationState, readReplication, receiverSql, replicationSql } f
 import { type PgTarget, pgTarget } from '../pg/target.js';
 import { defineTask, type PlanContext } from './define.js';
 import { peerTarget } from './pg-peer.js';
+import { pollDelayMs, sleep } from './poll.js';
 
 /** Arguments of {@link waitForReplication}; their meaning is in the schema below (`run-playbook help waitForReplication`). */
 export interface WaitForReplicationArgs {
@@ -62,8 +63,6 @@ async function logTail(ctx: PlanContext, t: PgTarget): Promise<string> {
   return r.stdout.trim();
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Waits until the standby streams from the primary (both sides agree); reports the lag; fails with the log. */
 export const waitForReplication = defineTask<WaitForReplicationArgs>({
   name: 'waitForReplication',
@@ -80,14 +79,14 @@ export const waitForReplication = defineTask<WaitForReplicationArgs>({
     let last: ReplicationState = await probe(ctx, args.primary, pt, t, app);
     let said = '';
     let saidAt = 0;
-    while (!last.streaming && Date.now() < deadline) {
+    for (let attempt = 0; !last.streaming && Date.now() < deadline; attempt++) {
       // say what we wait for when it changes, and every 5 s while it does not
       if (last.summary !== said || Date.now() - saidAt >= 5000) {
         ctx.progress(`waiting for ${what}: ${last.summary}`);
         said = last.summary;
         saidAt = Date.now();
       }
-      await sleep(500);
+      await sleep(pollDelayMs(attempt));
       last = await probe(ctx, args.primary, pt, t, app);
     }
     if (!last.streaming) {
