@@ -147,13 +147,12 @@ function readPrimary(ctx: PlanContext, host: string, user: string) {
 
 async function probePrimary(ctx: PlanContext, f: Facts, host: string, user: string) {
   const t = pgTarget(peerVars(ctx, host));
-  // all only read: the probe's answer is looked at only once the facts say the server is a running primary;
-  // tar (what the primary's side of a copy needs) is asked on the probe's session once it is done
-  const [facts, [r, tar]] = await Promise.all([
+  // all only read, sent together so that they go in one batch: the probe's answer is looked at only once the
+  // facts say the server is a running primary; tar is what the primary's side of a copy needs
+  const [facts, r, tar] = await Promise.all([
     pgFacts(f, t),
-    f
-      .run(sqlProbe(t, primaryProbeSql(user)), { user: t.osUser })
-      .then(async (r) => [r, (await f.read(tarProbe(), { user: t.osUser })).trim() === 'tar'] as const),
+    f.run(sqlProbe(t, primaryProbeSql(user)), { user: t.osUser }),
+    f.read(tarProbe(), { user: t.osUser }).then((out) => out.trim() === 'tar'),
   ]);
   if (!facts.running || !facts.systemIdentifier)
     throw new ApplyError(
