@@ -1,6 +1,7 @@
 /** The vocabulary of replication preflight: inputs, one check's outcome, and how checks are made. */
 import type { TargetState } from './backup-target.js';
 import type { CopyMethod, CopyMethodWanted } from './copy-method.js';
+import type { HbaConnType } from './hba.js';
 import type { PrimaryProbe, StandbyProbe } from './preflight-probe.js';
 
 /** One check's outcome. `warning`: reported, the run goes on. */
@@ -12,6 +13,9 @@ export interface Check {
   found: string;
   fix?: string;
 }
+
+/** A pg_hba rule type for TCP logins, as the replication rule may have. */
+export type HostRuleType = Exclude<HbaConnType, 'local'>;
 
 /** What the playbook is about to make, as far as the checks need it. */
 export interface PreflightWanted {
@@ -26,6 +30,8 @@ export interface PreflightWanted {
   slots: boolean;
   copyMethod: CopyMethodWanted;
   replaceExisting: boolean;
+  /** the type of the replication rule the playbook writes: `hostssl` when replication goes over TLS (default host) */
+  hbaType?: HostRuleType;
 }
 
 /** One standby as found. */

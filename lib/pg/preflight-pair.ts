@@ -16,13 +16,18 @@ import {
 export function hbaCheck(i: PreflightInput, s: StandbyFound): Check {
   const w = i.wanted;
   const spec = {
-    type: 'host' as const,
+    type: w.hbaType ?? 'host',
     database: 'replication',
     user: w.user,
     address: `${s.address}/32`,
     method: w.authMethod,
   };
-  const predicted = ensureRule(i.hbaText, spec, 'present', { file: i.hbaFile }).text;
+  const added = ensureRule(i.hbaText, spec, 'present', { file: i.hbaFile }).text;
+  // over TLS the playbook also removes the clear-text rule of the same login (an existing cluster switched)
+  const predicted =
+    spec.type === 'hostssl'
+      ? ensureRule(added, { ...spec, type: 'host' }, 'absent', { file: i.hbaFile }).text
+      : added;
   const login = specToRule(spec);
   const rule = parseHba(predicted, i.hbaFile).find(
     (l) => l.kind === 'include' || (l.kind === 'rule' && mayShadow(l.rule, login)),

@@ -5,6 +5,7 @@ import { pgFacts } from '../facts/pg.js';
 import { backupTarget, sqlProbe, standbyHostProbe, tarProbe } from '../facts/probes.js';
 import { parseTargetState } from '../pg/backup-target.js';
 import type { CopyMethodWanted } from '../pg/copy-method.js';
+import type { HostRuleType } from '../pg/preflight-check.js';
 import {
   type Check,
   formatCheck,
@@ -39,6 +40,8 @@ export interface ReplicationPreflightArgs {
   slots: boolean;
   copyMethod: CopyMethodWanted;
   replaceExisting?: boolean;
+  /** the type of the replication rule the playbook writes: hostssl over TLS, which also removes the host rule */
+  hbaType?: HostRuleType;
   /** synchronous standbys (lib/pg/sync-standbys.ts): checked, warned about, set by the primary role */
   synchronousStandbys?: string[];
   synchronousMode?: SyncMode;
@@ -98,6 +101,14 @@ const schema: JSONSchemaType<ReplicationPreflightArgs> = {
       nullable: true,
       default: false,
       description: 'a standby data dir holding another cluster may be moved aside (never deleted)',
+    },
+    hbaType: {
+      type: 'string',
+      enum: ['host', 'hostssl', 'hostnossl', 'hostgssenc', 'hostnogssenc'],
+      nullable: true,
+      default: 'host',
+      description:
+        'the type of the replication rule the playbook writes (hostssl over TLS, which also removes the host rule)',
     },
     synchronousStandbys: {
       type: 'array',
@@ -212,6 +223,7 @@ export const replicationPreflight = defineTask<ReplicationPreflightArgs>({
       slots: args.slots,
       copyMethod: args.copyMethod,
       replaceExisting: !!args.replaceExisting,
+      hbaType: args.hbaType ?? 'host',
     };
     const { checks, methods } = preflightChecks({
       primaryHost: args.primary,

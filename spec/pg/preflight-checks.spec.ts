@@ -142,6 +142,26 @@ describe('pg/preflight-checks: everything checked before the first write', () =>
     expect(preflightChecks(same).methods).to.deep.equal({});
   });
 
+  it('over TLS it predicts the hostssl rule the playbook writes, and the clear-text rule it removes', () => {
+    // a server that already refuses clear text, switched to TLS replication: a clear-text login would meet the
+    // reject rule, the playbook's TLS login meets its own hostssl rule
+    const hbaText = `local   all             all                                     trust
+hostnossl replication   all             0.0.0.0/0               reject
+host    replication     replicator      127.0.0.1/32            md5
+`;
+    const hba = (hbaType?: 'host' | 'hostssl') =>
+      preflightChecks(input({ hbaText }, { hbaType })).checks.find((c) => c.name === 'pg_hba for pg2');
+    expect(hba('hostssl')).to.include({
+      ok: true,
+      found:
+        'replicator from 127.0.0.1 meets line 3 (scram-sha-256); the password is stored as scram-sha-256',
+    });
+    expect(hba('host')).to.include({
+      ok: false,
+      found: 'replicator from 127.0.0.1 meets line 2 (reject); the password is stored as scram-sha-256',
+    });
+  });
+
   it('md5 on 18 is a warning', () => {
     const i = input({}, { authMethod: 'md5', passwordEncryption: 'md5' });
     i.primary.version = 18;
