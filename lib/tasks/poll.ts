@@ -8,3 +8,18 @@ export function pollDelayMs(attempt: number): number {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * What a wait says while it waits: a line when it changes, and again every 5 s while it does not, so faster looks
+ * add no lines of output.
+ */
+export function progressEvery(progress: (message: string) => void): (message: string) => void {
+  let said = '';
+  let saidAt = 0;
+  return (message) => {
+    if (message === said && Date.now() - saidAt < 5000) return;
+    progress(message);
+    said = message;
+    saidAt = Date.now();
+  };
+}

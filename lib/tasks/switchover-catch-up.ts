@@ -6,7 +6,7 @@ import { type ControlData, lsnBytes, parseControlData } from '../pg/switchover.j
 import { parseRows, pgTarget } from '../pg/target.js';
 import { defineTask, type PlanContext } from './define.js';
 import { peerTarget } from './pg-peer.js';
-import { pollDelayMs, sleep } from './poll.js';
+import { pollDelayMs, progressEvery, sleep } from './poll.js';
 
 /** Arguments of {@link switchoverCatchUp}; their meaning is in the schema below. */
 export interface SwitchoverCatchUpArgs {
@@ -80,16 +80,11 @@ export const switchoverCatchUp = defineTask<SwitchoverCatchUpArgs>({
     const read = async () =>
       parseRows(await ctx.facts.read(sqlProbe(t, RECEIVED_SQL), { user: t.osUser }))[0];
     let row = await read();
-    let said = '';
-    let saidAt = 0;
+    const say = progressEvery(ctx.progress);
     for (let attempt = 0; !past(ckpt, row) && Date.now() < deadline; attempt++) {
-      // said when it changes, and every 5 s while it does not
-      const now = `waiting until ${what} (${c.checkpoint}); received ${row?.[0] || '-'}, replayed ${row?.[1] || '-'}`;
-      if (now !== said || Date.now() - saidAt >= 5000) {
-        ctx.progress(now);
-        said = now;
-        saidAt = Date.now();
-      }
+      say(
+        `waiting until ${what} (${c.checkpoint}); received ${row?.[0] || '-'}, replayed ${row?.[1] || '-'}`,
+      );
       await sleep(pollDelayMs(attempt));
       row = await read();
     }

@@ -5,7 +5,7 @@ import { type ReplicationState, readReplication, receiverSql, replicationSql } f
 import { type PgTarget, pgTarget } from '../pg/target.js';
 import { defineTask, type PlanContext } from './define.js';
 import { peerTarget } from './pg-peer.js';
-import { pollDelayMs, sleep } from './poll.js';
+import { pollDelayMs, progressEvery, sleep } from './poll.js';
 
 /** Arguments of {@link waitForReplication}; their meaning is in the schema below (`run-playbook help waitForReplication`). */
 export interface WaitForReplicationArgs {
@@ -77,15 +77,9 @@ export const waitForReplication = defineTask<WaitForReplicationArgs>({
     const t = pgTarget(ctx.vars);
     const deadline = Date.now() + (args.timeout ?? 60) * 1000;
     let last: ReplicationState = await probe(ctx, args.primary, pt, t, app);
-    let said = '';
-    let saidAt = 0;
+    const say = progressEvery(ctx.progress);
     for (let attempt = 0; !last.streaming && Date.now() < deadline; attempt++) {
-      // say what we wait for when it changes, and every 5 s while it does not
-      if (last.summary !== said || Date.now() - saidAt >= 5000) {
-        ctx.progress(`waiting for ${what}: ${last.summary}`);
-        said = last.summary;
-        saidAt = Date.now();
-      }
+      say(`waiting for ${what}: ${last.summary}`);
       await sleep(pollDelayMs(attempt));
       last = await probe(ctx, args.primary, pt, t, app);
     }
